@@ -1,0 +1,1 @@
+"""The super-app platform: identities, mini programs, host apps, consent, and ports."""

@@ -1,0 +1,23 @@
+"""The platform's declarative base; every platform table hangs off this metadata."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from miniport.common.db import ModelBase, new_metadata
+
+
+class PlatformBase(ModelBase):
+    __abstract__ = True
+    metadata: MetaData = new_metadata()
+
+
+def all_models() -> MetaData:
+    """Import every model module so the metadata is complete (Alembic, tests)."""
+    from miniport.platform.accounts import models as _accounts  # noqa: F401
+    from miniport.platform.consent import models as _consent  # noqa: F401
+    from miniport.platform.keys import models as _keys  # noqa: F401
+    from miniport.platform.oauth import models as _oauth  # noqa: F401
+    from miniport.platform.registry import models as _registry  # noqa: F401
+
+    return PlatformBase.metadata

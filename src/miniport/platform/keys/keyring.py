@@ -1,0 +1,131 @@
+"""Signing keys: RS256 and ES256, created on first start, rotated on demand.
+
+States: ``active`` signs new tokens; ``previous`` no longer signs but stays in the JWKS so
+tokens it signed keep verifying until they expire; ``retired`` keys are dropped from JWKS.
+Rotation makes a new active key per algorithm, demotes the old active key to previous and
+retires keys that were already previous.
+
+Workers hold the keys in memory and re-read the table at most every ``refresh_seconds``,
+so a rotation made by the CLI reaches every running worker within that interval.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc.jwk import ECKey, KeySet, RSAKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from miniport.common.clock import utcnow
+from miniport.common.tokens import new_secret
+from miniport.platform.keys.models import SigningKey
+
+SUPPORTED_ALGORITHMS = ("RS256", "ES256")
+
+Key = RSAKey | ECKey
+
+
+def _generate(alg: str) -> Key:
+    if alg == "RS256":
+        return RSAKey.generate_key(2048, private=True)
+    if alg == "ES256":
+        return ECKey.generate_key("P-256", private=True)
+    raise ValueError(f"unsupported signing algorithm {alg}")
+
+
+def _new_row(alg: str) -> SigningKey:
+    key = _generate(alg)
+    kid = f"{alg.lower()}-{utcnow():%Y%m%d}-{new_secret(6)}"
+    return SigningKey(
+        kid=kid, alg=alg, private_jwk=json.dumps(key.as_dict(private=True)), state="active"
+    )
+
+
+def ensure_keys(session: Session) -> None:
+    """Create an active key for each algorithm that has none (first start)."""
+    active = set(session.scalars(select(SigningKey.alg).where(SigningKey.state == "active")))
+    for alg in SUPPORTED_ALGORITHMS:
+        if alg not in active:
+            session.add(_new_row(alg))
+    session.flush()
+
+
+def rotate(session: Session) -> list[str]:
+    """Rotate every algorithm's key; returns the new active kids."""
+    now = utcnow()
+    rows = list(session.scalars(select(SigningKey).where(SigningKey.state != "retired")))
+    for row in rows:
+        if row.state == "previous":
+            row.state, row.retired_at = "retired", now
+        elif row.state == "active":
+            row.state = "previous"
+    new_rows = [_new_row(alg) for alg in SUPPORTED_ALGORITHMS]
+    session.add_all(new_rows)
+    session.flush()
+    return [row.kid for row in new_rows]
+
+
+@dataclass(frozen=True)
+class KeySnapshot:
+    signing: dict[str, tuple[str, Key]]  # alg -> (kid, key)
+    verification: KeySet
+    jwks_bytes: bytes
+
+
+def _load_snapshot(session: Session) -> KeySnapshot:
+    rows = list(
+        session.scalars(
+            select(SigningKey)
+            .where(SigningKey.state.in_(("active", "previous")))
+            .order_by(SigningKey.created_at)
+        )
+    )
+    signing: dict[str, tuple[str, Key]] = {}
+    keys: list[Key] = []
+    for row in rows:
+        data: dict[str, Any] = json.loads(row.private_jwk)
+        data["kid"] = row.kid
+        key: Key = RSAKey.import_key(data) if row.alg == "RS256" else ECKey.import_key(data)
+        keys.append(key)
+        if row.state == "active":
+            signing[row.alg] = (row.kid, key)
+    public = [
+        {**key.as_dict(private=False), "kid": key.kid, "use": "sig", "alg": alg}
+        for key, alg in ((k, "RS256" if isinstance(k, RSAKey) else "ES256") for k in keys)
+    ]
+    jwks = json.dumps({"keys": public}, separators=(",", ":")).encode()
+    return KeySnapshot(signing=signing, verification=KeySet(keys), jwks_bytes=jwks)
+
+
+class Keyring:
+    """The in-memory view of the signing keys, refreshed from the database now and then."""
+
+    def __init__(self, factory: sessionmaker[Session], *, refresh_seconds: float = 30.0) -> None:
+        self._factory = factory
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._snapshot = self._read()
+        self._loaded_at = time.monotonic()
+
+    def _read(self) -> KeySnapshot:
+        with self._factory() as session, session.begin():
+            ensure_keys(session)
+            return _load_snapshot(session)
+
+    def reload(self) -> None:
+        snapshot = self._read()
+        with self._lock:
+            self._snapshot, self._loaded_at = snapshot, time.monotonic()
+
+    def current(self) -> KeySnapshot:
+        if time.monotonic() - self._loaded_at > self._refresh_seconds:
+            self.reload()
+        return self._snapshot
+
+    def signing_key(self, alg: str) -> tuple[str, Key]:
+        return self.current().signing[alg]
