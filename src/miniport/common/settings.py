@@ -18,8 +18,20 @@ Environment = Literal["development", "test", "production"]
 
 # Values people paste from examples; refused as secrets anywhere but on a developer's laptop.
 PLACEHOLDER_SECRETS = frozenset(
-    {"changeme", "change-me", "change_me", "secret", "placeholder", "dev", "development",
-     "test", "password", "xxx", "todo", "example"}
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "placeholder",
+        "dev",
+        "development",
+        "test",
+        "password",
+        "xxx",
+        "todo",
+        "example",
+    }
 )
 MIN_SECRET_LENGTH = 32
 
@@ -40,9 +52,15 @@ def check_secret(name: str, value: str, environment: Environment) -> None:
 
 class ServiceSettings(BaseSettings):
     environment: Environment = "development"
-    data_dir: Path = Field(default=Path("var"), description="Where SQLite files and generated secrets live.")
-    database_url: str = Field(default="", description="SQLAlchemy URL; empty means a SQLite file in data_dir.")
-    base_url: str = Field(default="http://127.0.0.1:8000", description="Public base URL, no trailing slash.")
+    data_dir: Path = Field(
+        default=Path("var"), description="Where SQLite files and generated secrets live."
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means a SQLite file in data_dir."
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public base URL, no trailing slash."
+    )
 
     service_name: str = "service"
 

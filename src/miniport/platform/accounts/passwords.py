@@ -20,9 +20,7 @@ class PasswordHasher:
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         try:
-            return self._argon2.verify(stored_hash or self._decoy, password) and bool(
-                stored_hash
-            )
+            return self._argon2.verify(stored_hash or self._decoy, password) and bool(stored_hash)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

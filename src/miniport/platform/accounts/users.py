@@ -1,0 +1,79 @@
+"""Creating users and checking their passwords."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniport.platform.accounts.models import User
+from miniport.platform.accounts.passwords import PasswordHasher
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+
+class AccountError(ValueError):
+    """A user-facing problem with account data; ``code`` selects the translated message."""
+
+    code = "account_error"
+
+
+class UsernameTaken(AccountError):
+    code = "username_taken"
+
+
+class InvalidUsername(AccountError):
+    code = "invalid_username"
+
+
+class WeakPassword(AccountError):
+    code = "weak_password"
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def create_user(
+    session: Session,
+    hasher: PasswordHasher,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+) -> User:
+    """Add a user (flushed, not committed). Usernames are case-insensitive, stored lowercase."""
+    normalized = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(normalized):
+        raise InvalidUsername("username must be 3-32 letters, digits, '.', '_' or '-'")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise WeakPassword(
+            f"password must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters"
+        )
+    if find_user(session, normalized) is not None:
+        raise UsernameTaken(f"username {normalized!r} is taken")
+    user = User(
+        username=normalized,
+        display_name=display_name.strip()[:64] or normalized,
+        password_hash=hasher.hash(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(
+    session: Session, hasher: PasswordHasher, *, username: str, password: str
+) -> User | None:
+    """The user when the password is right; ``None`` otherwise, in the same time either way."""
+    user = find_user(session, username)
+    if not hasher.verify(user.password_hash if user else None, password):
+        return None
+    if user is None or user.blocked:
+        return None
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
