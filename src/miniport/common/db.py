@@ -7,7 +7,7 @@ URL. Engines are built by the app factory, never at import time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -109,3 +109,53 @@ class ModelBase(DeclarativeBase):
     """Subclassed once per service so each service's tables live in their own metadata."""
 
     __abstract__ = True
+
+
+_AFTER_COMMIT = "miniport_after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once this session's transaction commits; dropped on rollback.
+
+    For effects that must not happen for work that never lands: telling other workers to
+    reload, clearing caches.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    actions: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
+    for action in actions:
+        action()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _previous_transaction: object) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+_CHANGED = "miniport_changed_topics"
+
+
+def mark_changed(session: Session, topic: str) -> None:
+    """Note that committed work changes what workers cache under ``topic``.
+
+    Domain code says *what* changed; the service wires its session factory to its change
+    bus (``on_commit_changes``) so the announcement goes out only after the commit.
+    """
+    session.info.setdefault(_CHANGED, set()).add(topic)
+
+
+def on_commit_changes(
+    factory: sessionmaker[Session], publish: Callable[[str], None]
+) -> None:
+    def _publish(session: Session) -> None:
+        for topic in sorted(session.info.pop(_CHANGED, ())):
+            publish(topic)
+
+    def _forget(session: Session, _previous: object) -> None:
+        session.info.pop(_CHANGED, None)
+
+    event.listen(factory, "after_commit", _publish)
+    event.listen(factory, "after_soft_rollback", _forget)

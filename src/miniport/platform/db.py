@@ -9,7 +9,7 @@ from miniport.common.db import ModelBase, new_metadata
 
 class PlatformBase(ModelBase):
     __abstract__ = True
-    metadata: MetaData = new_metadata()
+    metadata = new_metadata()
 
 
 def all_models() -> MetaData:
@@ -17,7 +17,10 @@ def all_models() -> MetaData:
     from miniport.platform.accounts import models as _accounts  # noqa: F401
     from miniport.platform.consent import models as _consent  # noqa: F401
     from miniport.platform.keys import models as _keys  # noqa: F401
+    from miniport.platform.miniprogram_api import models as _miniprogram_api  # noqa: F401
     from miniport.platform.oauth import models as _oauth  # noqa: F401
+    from miniport.platform.ports import models as _ports  # noqa: F401
     from miniport.platform.registry import models as _registry  # noqa: F401
+    from miniport.platform.webhooks import models as _webhooks  # noqa: F401
 
     return PlatformBase.metadata

@@ -11,11 +11,18 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from miniport.common.db import make_engine, make_sessionmaker, read_only_engine
+from miniport.common.db import make_engine, make_sessionmaker, on_commit_changes, read_only_engine
 from miniport.common.migrate import ensure_current
 from miniport.platform.accounts.passwords import PasswordHasher
+from miniport.platform.bus import ChangeBus
+from miniport.platform.bus.factory import make_bus
 from miniport.platform.identifiers import IdentifierDeriver
 from miniport.platform.keys.keyring import Keyring
+from miniport.platform.miniprogram_api.credentials import AccessTokenDirectory
+from miniport.platform.miniprogram_api.directory import MiniProgramDirectory
+from miniport.platform.miniprogram_api.ratelimit import ExchangeRateLimiter
+from miniport.platform.oauth.token_store import TokenCache
+from miniport.platform.ports.snapshot import PortDirectory
 from miniport.platform.settings import PlatformSettings
 
 
@@ -29,6 +36,12 @@ class PlatformRuntime:
     keyring: Keyring
     passwords: PasswordHasher
     cookie_key: bytes
+    tokens: TokenCache
+    bus: ChangeBus
+    ports: PortDirectory
+    mp_tokens: AccessTokenDirectory
+    mp_directory: MiniProgramDirectory
+    mp_exchange_limiter: ExchangeRateLimiter
 
     @property
     def issuer(self) -> str:
@@ -40,7 +53,8 @@ class PlatformRuntime:
         if settings.check_schema_on_start:
             ensure_current("platform", engine)
         sessions = make_sessionmaker(engine)
-        return cls(
+        bus = make_bus(settings)
+        runtime = cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
@@ -53,7 +67,30 @@ class PlatformRuntime:
                 parallelism=settings.argon2_parallelism,
             ),
             cookie_key=settings.cookie_key(),
+            tokens=TokenCache(),
+            bus=bus,
+            ports=PortDirectory(sessions),
+            mp_tokens=AccessTokenDirectory(sessions),
+            mp_directory=MiniProgramDirectory(make_sessionmaker(read_only_engine(engine))),
+            mp_exchange_limiter=ExchangeRateLimiter(),
         )
+        on_commit_changes(sessions, bus.publish)
+        bus.subscribe(runtime.on_change)
+        bus.start()
+        return runtime
+
+    def on_change(self, topic: str) -> None:
+        """Reload what ``topic`` says changed (called by the bus, from any worker)."""
+        if topic == "ports":
+            self.ports.reload()
+        elif topic == "tokens":
+            self.tokens.clear()
+            self.mp_tokens.clear()
+        elif topic == "keys":
+            self.keyring.reload()
+        elif topic == "registry":
+            self.mp_directory.clear()
 
     def close(self) -> None:
+        self.bus.stop()
         self.engine.dispose()

@@ -17,11 +17,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeySet, OctKey, OKPKey, RSAKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.clock import utcnow
+from miniport.common.db import mark_changed
 from miniport.common.tokens import new_secret
 from miniport.platform.keys.models import SigningKey
 
@@ -67,6 +68,7 @@ def rotate(session: Session) -> list[str]:
     new_rows = [_new_row(alg) for alg in SUPPORTED_ALGORITHMS]
     session.add_all(new_rows)
     session.flush()
+    mark_changed(session, "keys")
     return [row.kid for row in new_rows]
 
 
@@ -86,7 +88,7 @@ def _load_snapshot(session: Session) -> KeySnapshot:
         )
     )
     signing: dict[str, tuple[str, Key]] = {}
-    keys: list[Key] = []
+    keys: list[RSAKey | ECKey | OctKey | OKPKey] = []
     for row in rows:
         data: dict[str, Any] = json.loads(row.private_jwk)
         data["kid"] = row.kid

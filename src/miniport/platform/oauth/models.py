@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniport.common.clock import utcnow
@@ -53,3 +53,18 @@ class IssuedToken(PlatformBase):
     # A refresh token is "used" once rotated; presenting it again means it leaked.
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class IssuedTokenApp(PlatformBase):
+    """Which mini programs a run ticket covers, indexed so a port close finds them quickly."""
+
+    __tablename__ = "issued_token_apps"
+
+    digest: Mapped[str] = mapped_column(
+        ForeignKey("issued_tokens.digest", ondelete="CASCADE"), primary_key=True
+    )
+    appid: Mapped[str] = mapped_column(String(18), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    family: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_issued_token_apps_client_appid", "client_id", "appid"),)

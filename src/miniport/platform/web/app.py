@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,11 +10,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from miniport.common.csrf import CsrfCookieMiddleware
+from miniport.common.i18n import LocaleMiddleware
+from miniport.platform.ports.jobs import TrialExpiryJob
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
-from miniport.platform.web import errors
-from miniport.platform.web.routes import accounts, oauth
-from miniport.platform.web.templating import build_templates
+from miniport.platform.web import errors, mp_errors, port_errors
+from miniport.platform.web.routes import accounts, miniprogram, oauth, ports_api
+from miniport.platform.web.templating import build_templates, install_page_errors
+from miniport.platform.webhooks.delivery import WebhookWorker
 
 WEB_DIR = Path(__file__).parent
 
@@ -24,7 +29,18 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        webhooks = WebhookWorker(
+            runtime.sessions, poll_seconds=runtime.settings.webhook_poll_seconds
+        )
+        if runtime.settings.webhook_delivery_enabled:
+            webhooks.start()
+        trial_expiry = TrialExpiryJob(
+            runtime.sessions, runtime.read_sessions, interval=runtime.settings.trial_expiry_interval
+        )
+        trial_expiry.start()
         yield
+        await asyncio.to_thread(trial_expiry.stop)
+        await asyncio.to_thread(webhooks.stop)  # waits for sends in flight, off the loop
         runtime.close()
 
     app = FastAPI(
@@ -37,6 +53,13 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
     app.state.templates = build_templates(runtime)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     errors.install(app)
+    mp_errors.install(app)
+    port_errors.install(app)
+    install_page_errors(app)
+    app.add_middleware(CsrfCookieMiddleware, key=runtime.cookie_key, secure=settings.secure_cookies)
+    app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     app.include_router(oauth.router)
     app.include_router(accounts.router)
+    app.include_router(miniprogram.router)
+    ports_api.install(app, runtime)
     return app

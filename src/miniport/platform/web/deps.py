@@ -9,7 +9,11 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from miniport.common.clock import utcnow
+from miniport.platform.accounts.sessions import SignedIn, current_signin
 from miniport.platform.runtime import PlatformRuntime
+
+SESSION_COOKIE = "mp_session"
 
 
 def get_runtime(request: Request) -> PlatformRuntime:
@@ -28,6 +32,20 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_read_db(request: Request) -> Iterator[Session]:
+    """A session that never takes SQLite's write lock, for pages that only read."""
+    with get_runtime(request).read_sessions() as session:
+        yield session
+
+
+def get_signin(request: Request) -> SignedIn | None:
+    """Who this browser is signed in as, from the ``mp_session`` cookie; ``None`` if nobody."""
+    with get_runtime(request).read_sessions() as session:
+        return current_signin(session, request.cookies.get(SESSION_COOKIE), utcnow())
+
+
 RuntimeDep = Annotated[PlatformRuntime, Depends(get_runtime)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 DbSession = Annotated[Session, Depends(get_db)]
+ReadDbSession = Annotated[Session, Depends(get_read_db)]
+OptionalSignIn = Annotated[SignedIn | None, Depends(get_signin)]

@@ -1,5 +1,389 @@
-"""OpenID Connect endpoints: discovery, JWKS, authorize, token, userinfo, introspect, revoke."""
+"""OpenID Connect endpoints: discovery, JWKS, authorize, token, userinfo, introspect, revoke.
 
-from fastapi import APIRouter
+Routes parse, call one domain function, and answer; the protocol lives in
+``miniport.platform.oauth``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from miniport.common.clock import utcnow
+from miniport.common.csrf import verify_csrf
+from miniport.common.i18n import N_
+from miniport.platform.accounts.sessions import SignedIn
+from miniport.platform.consent.grants import has_active_grant, remember_grant
+from miniport.platform.oauth import authorize as authz
+from miniport.platform.oauth import (
+    client_auth,
+    discovery,
+    introspect,
+    revoke,
+    token_store,
+    userinfo,
+)
+from miniport.platform.oauth.errors import (
+    AccessDenied,
+    ConsentRequired,
+    InvalidRequest,
+    LoginRequired,
+    OAuthError,
+    UnsupportedGrantType,
+    UntrustedRedirect,
+)
+from miniport.platform.oauth.grants import GrantContext, client_token, exchange_code, refresh
+from miniport.platform.oauth.grants.authorization_code import CodeReplayed
+from miniport.platform.oauth.grants.refresh_token import RefreshReplayed
+from miniport.platform.registry.lookup import find_host_app, find_mini_program
+from miniport.platform.runtime import PlatformRuntime
+from miniport.platform.web.deps import DbSession, OptionalSignIn, RuntimeDep
+from miniport.platform.web.errors import NO_STORE
+from miniport.platform.web.forms import form_params, query_params, single_values
+from miniport.platform.web.templating import render
+
+router = APIRouter(tags=["OpenID Connect"])
+
+Authorization = Annotated[str | None, Header()]
+
+
+def _json(body: object, status_code: int = 200) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status_code=status_code,
+        media_type="application/json",
+        headers=NO_STORE,
+    )
+
+
+@router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata")
+def openid_configuration(runtime: RuntimeDep) -> JSONResponse:
+    return JSONResponse(discovery.metadata(runtime.issuer))
+
+
+@router.get("/jwks.json", summary="The public signing keys (active and previous)")
+def jwks(runtime: RuntimeDep) -> Response:
+    return Response(
+        runtime.keyring.current().jwks_bytes,
+        media_type="application/jwk-set+json",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
+# --- authorization endpoint -------------------------------------------------------------
+
+
+def _error_page(request: Request, reason: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"title": N_("The authorization request cannot be processed"), "message": reason},
+        status_code=400,
+    )
+
+
+def _signin_redirect(request: authz.AuthorizationRequest, sealed: str, *, reauth: bool) -> str:
+    params = {"next": "/authorize/resume?" + urlencode({"request": sealed})}
+    if request.login_hint:
+        params["login_hint"] = request.login_hint
+    if reauth:
+        params["reauth"] = "1"
+    return "/signin?" + urlencode(params)
+
+
+def _needs_authentication(request: authz.AuthorizationRequest, signin: SignedIn | None) -> bool:
+    if signin is None:
+        return True
+    signed_in_at = signin.auth_time.timestamp()
+    if signed_in_at >= request.created_at:
+        return False  # authenticated during this very request: prompt/max_age are satisfied
+    if "login" in request.prompt:
+        return True
+    return request.max_age is not None and utcnow().timestamp() - signed_in_at > request.max_age
+
+
+def _proceed(
+    http: Request,
+    db: DbSession,
+    runtime: PlatformRuntime,
+    request: authz.AuthorizationRequest,
+    signin: SignedIn | None,
+) -> Response:
+    """Sign-in, consent, then a code: the steps after a request validated."""
+    sealed = authz.seal(request, runtime.cookie_key)
+    try:
+        authz.check_ports(runtime.ports.current(), request, now=utcnow())
+        if _needs_authentication(request, signin):
+            if "none" in request.prompt:
+                raise LoginRequired("the user is not signed in")
+            return RedirectResponse(
+                _signin_redirect(request, sealed, reauth=signin is not None), status_code=303
+            )
+        assert signin is not None
+        remembered = has_active_grant(db, user_id=signin.user_id, client_id=request.client_id)
+        if request.appids and ("consent" in request.prompt or not remembered):
+            if "none" in request.prompt:
+                raise ConsentRequired("the user has not allowed this host app yet")
+            return _consent_page(http, db, runtime, request, sealed, signin)
+        return _grant(db, runtime, request, signin)
+    except OAuthError as error:
+        return _back_to_client(runtime, request, error)
+
+
+def _back_to_client(
+    runtime: PlatformRuntime, request: authz.AuthorizationRequest, error: OAuthError
+) -> RedirectResponse:
+    """An error for a verified client goes back to it (RFC 6749 §4.1.2.1), with ``iss``."""
+    return RedirectResponse(
+        authz.error_redirect(
+            request.redirect_uri, error, state=request.state, issuer=runtime.issuer
+        ),
+        status_code=303,
+    )
+
+
+def _grant(
+    db: DbSession,
+    runtime: PlatformRuntime,
+    request: authz.AuthorizationRequest,
+    signin: SignedIn,
+) -> Response:
+    now = utcnow()
+    if request.appids:
+        remember_grant(
+            db, user_id=signin.user_id, client_id=request.client_id, appids=request.appids, now=now
+        )
+    code = authz.issue_code(
+        db, request, user_id=signin.user_id, auth_time=signin.auth_time, now=now
+    )
+    db.commit()
+    return RedirectResponse(
+        authz.success_redirect(request, code=code, issuer=runtime.issuer), status_code=303
+    )
+
+
+def _consent_page(
+    http: Request,
+    db: DbSession,
+    runtime: PlatformRuntime,
+    request: authz.AuthorizationRequest,
+    sealed: str,
+    signin: SignedIn,
+) -> Response:
+    host = find_host_app(db, request.client_id)
+    mini_programs = [find_mini_program(db, appid) for appid in request.appids]
+    return render(
+        http,
+        "consent.html",
+        {
+            "host": host,
+            "mini_programs": [mp for mp in mini_programs if mp is not None],
+            "platform_name_zh": runtime.settings.display_name_zh,
+            "platform_name_en": runtime.settings.display_name_en,
+            "request_blob": sealed,
+            "signed_in": signin,
+        },
+    )
+
+
+async def _authorize_params(http: Request) -> dict[str, list[str]]:
+    if http.method == "POST":
+        return await form_params(http)
+    return query_params(http)
+
+
+@router.api_route(
+    "/authorize", methods=["GET", "POST"], summary="Authorization endpoint (code flow + PKCE)"
+)
+async def authorize(
+    http: Request, db: DbSession, runtime: RuntimeDep, signin: OptionalSignIn
+) -> Response:
+    try:
+        params = await _authorize_params(http)
+        host, redirect_uri = authz.trusted_client(db, params)
+    except (UntrustedRedirect, InvalidRequest) as exc:
+        return _error_page(http, getattr(exc, "reason", None) or str(exc))
+    try:
+        request = authz.parse_request(db, host, redirect_uri, params, now=utcnow())
+    except OAuthError as error:
+        return RedirectResponse(
+            authz.error_redirect(
+                redirect_uri, error, state=authz.state_of(params), issuer=runtime.issuer
+            ),
+            status_code=303,
+        )
+    return _proceed(http, db, runtime, request, signin)
+
+
+def _unseal_trusted(
+    db: DbSession, runtime: PlatformRuntime, sealed: str | None
+) -> authz.AuthorizationRequest:
+    if not sealed:
+        raise InvalidRequest("the authorization request is missing; start again")
+    request = authz.unseal(sealed, runtime.cookie_key, now=utcnow())
+    host = find_host_app(db, request.client_id)
+    # The client may have changed its redirect URIs since the request was sealed.
+    if host is None or request.redirect_uri not in host.redirect_uris:
+        raise InvalidRequest("the client is no longer registered for this redirect URI")
+    return request
+
+
+@router.get("/authorize/resume", summary="Continue an authorization after sign-in")
+def authorize_resume(
+    http: Request, db: DbSession, runtime: RuntimeDep, signin: OptionalSignIn
+) -> Response:
+    try:
+        request = _unseal_trusted(db, runtime, single_values(query_params(http)).get("request"))
+    except OAuthError as exc:
+        return _error_page(http, exc.description)
+    return _proceed(http, db, runtime, request, signin)
+
+
+@router.post("/authorize/consent", summary="The user's answer on the consent page")
+async def authorize_consent(
+    http: Request, db: DbSession, runtime: RuntimeDep, signin: OptionalSignIn
+) -> Response:
+    try:
+        form = single_values(await form_params(http))
+    except OAuthError as exc:
+        return _error_page(http, exc.description)
+    verify_csrf(http, form.get("csrf_token"), runtime.cookie_key)
+    try:
+        request = _unseal_trusted(db, runtime, form.get("request"))
+    except OAuthError as exc:
+        return _error_page(http, exc.description)
+    if signin is None:
+        # Signed out in another tab meanwhile: sign in again, then see the consent page anew.
+        sealed = authz.seal(request, runtime.cookie_key)
+        return RedirectResponse(_signin_redirect(request, sealed, reauth=False), status_code=303)
+    if form.get("decision") != "allow":
+        return _back_to_client(runtime, request, AccessDenied("the user denied the request"))
+    try:
+        # The port may have closed while the consent page was open.
+        authz.check_ports(runtime.ports.current(), request, now=utcnow())
+    except OAuthError as error:
+        return _back_to_client(runtime, request, error)
+    return _grant(db, runtime, request, signin)
+
+
+# --- token endpoint and friends ----------------------------------------------------------
+
+
+def _grant_context(runtime: PlatformRuntime) -> GrantContext:
+    return GrantContext(
+        issuer=runtime.issuer,
+        keyring=runtime.keyring,
+        identifiers=runtime.identifiers,
+        now=utcnow(),
+    )
+
+
+@router.post(
+    "/token", summary="Token endpoint (authorization_code, refresh_token, client_credentials)"
+)
+async def token(
+    http: Request, db: DbSession, runtime: RuntimeDep, authorization: Authorization = None
+) -> Response:
+    form = single_values(await form_params(http))
+    host = client_auth.authenticate(db, authorization, form)
+    context = _grant_context(runtime)
+    grant_type = form.get("grant_type")
+    try:
+        if grant_type == "authorization_code":
+            issued = exchange_code(
+                db,
+                context,
+                host=host,
+                code=form.get("code"),
+                redirect_uri=form.get("redirect_uri"),
+                code_verifier=form.get("code_verifier"),
+            )
+        elif grant_type == "refresh_token":
+            issued = refresh(
+                db,
+                context,
+                host=host,
+                refresh_token=form.get("refresh_token"),
+                scope=form.get("scope"),
+            )
+        elif grant_type == "client_credentials":
+            issued = client_token(db, context, host=host, scope=form.get("scope"))
+        elif not grant_type:
+            raise InvalidRequest("grant_type is required")
+        else:
+            raise UnsupportedGrantType(f"unsupported grant_type {grant_type}")
+    except (CodeReplayed, RefreshReplayed):
+        # The replay revoked the grant's tokens: keep that even though the request fails.
+        db.commit()
+        runtime.tokens.clear()
+        raise
+    db.commit()
+    return _json(issued.as_dict())
+
+
+@router.post("/introspect", summary="RFC 7662 token introspection (client authentication required)")
+async def introspect_token(
+    http: Request, db: DbSession, runtime: RuntimeDep, authorization: Authorization = None
+) -> Response:
+    form = single_values(await form_params(http))
+    host = client_auth.authenticate(db, authorization, form)
+    value = form.get("token")
+    if not value:
+        raise InvalidRequest("token is required")
+    now = utcnow()
+    info = token_store.lookup(runtime.tokens, runtime.read_sessions, value, now)
+    return _json(
+        introspect.describe(
+            info,
+            caller_client_id=host.client_id,
+            issuer=runtime.issuer,
+            identifiers=runtime.identifiers,
+            now=now,
+        )
+    )
+
+
+@router.post("/revoke", summary="RFC 7009 token revocation")
+async def revoke_token(
+    http: Request, db: DbSession, runtime: RuntimeDep, authorization: Authorization = None
+) -> Response:
+    form = single_values(await form_params(http))
+    host = client_auth.authenticate(db, authorization, form)
+    revoked = revoke.revoke(
+        db,
+        caller_client_id=host.client_id,
+        token=form.get("token"),
+        token_type_hint=form.get("token_type_hint"),
+        now=utcnow(),
+    )
+    db.commit()
+    if revoked:
+        runtime.tokens.clear()
+    return Response(status_code=200, headers=NO_STORE)
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+@router.api_route("/userinfo", methods=["GET", "POST"], summary="OIDC UserInfo")
+async def userinfo_endpoint(
+    http: Request, runtime: RuntimeDep, authorization: Authorization = None
+) -> Response:
+    value = _bearer(authorization)
+    if (
+        value is None
+        and http.method == "POST"
+        and http.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    ):
+        value = single_values(await form_params(http)).get("access_token")
+    now = utcnow()
+    info = token_store.lookup(runtime.tokens, runtime.read_sessions, value, now) if value else None
+    return _json(userinfo.claims(info, identifiers=runtime.identifiers, now=now))

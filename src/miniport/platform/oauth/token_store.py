@@ -1,0 +1,201 @@
+"""Opaque access tokens (run tickets) and refresh tokens: issue, look up, revoke.
+
+Tokens are 256-bit random values stored only as SHA-256 digests, so a database leak yields
+nothing usable. Look-ups go through a short-lived in-memory cache: revocations made in this
+process clear it at once, and the change bus clears it in other workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from miniport.common.tokens import digest, new_secret
+from miniport.platform.oauth.models import IssuedToken, IssuedTokenApp
+
+ACCESS_TOKEN_LIFETIME = dt.timedelta(hours=2)
+REFRESH_TOKEN_LIFETIME = dt.timedelta(days=30)
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """What the platform knows about a live token, detached from any session."""
+
+    digest: str
+    kind: str
+    family: str
+    client_id: str
+    user_id: int | None
+    scope: str
+    authorization_details: tuple[dict[str, str], ...]
+    auth_time: dt.datetime | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+    @property
+    def appids(self) -> frozenset[str]:
+        return frozenset(item["appid"] for item in self.authorization_details)
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return now < self.expires_at
+
+
+def _info(row: IssuedToken) -> TokenInfo:
+    return TokenInfo(
+        digest=row.digest,
+        kind=row.kind,
+        family=row.family,
+        client_id=row.client_id,
+        user_id=row.user_id,
+        scope=row.scope,
+        authorization_details=tuple(row.authorization_details or ()),
+        auth_time=row.auth_time,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
+
+
+def issue(
+    session: Session,
+    *,
+    kind: str,
+    family: str,
+    client_id: str,
+    user_id: int | None,
+    scope: str,
+    authorization_details: Sequence[dict[str, str]],
+    auth_time: dt.datetime | None,
+    now: dt.datetime,
+) -> str:
+    value = new_secret()
+    token_digest = digest(value)
+    lifetime = ACCESS_TOKEN_LIFETIME if kind == ACCESS else REFRESH_TOKEN_LIFETIME
+    session.add(
+        IssuedToken(
+            digest=token_digest,
+            kind=kind,
+            family=family,
+            client_id=client_id,
+            user_id=user_id,
+            scope=scope,
+            authorization_details=list(authorization_details),
+            auth_time=auth_time,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    for appid in sorted({item["appid"] for item in authorization_details}):
+        session.add(
+            IssuedTokenApp(digest=token_digest, appid=appid, client_id=client_id, family=family)
+        )
+    return value
+
+
+def find_row(session: Session, value: str) -> IssuedToken | None:
+    return session.get(IssuedToken, digest(value))
+
+
+def claim_refresh(session: Session, row: IssuedToken, now: dt.datetime) -> bool:
+    """Mark a refresh token used; False when another request already did (a replay)."""
+    result = session.execute(
+        update(IssuedToken)
+        .where(IssuedToken.digest == row.digest, IssuedToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def revoke_family(session: Session, family: str, now: dt.datetime) -> int:
+    result = session.execute(
+        update(IssuedToken)
+        .where(IssuedToken.family == family, IssuedToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def revoke_one(session: Session, token_digest: str, now: dt.datetime) -> int:
+    result = session.execute(
+        update(IssuedToken)
+        .where(IssuedToken.digest == token_digest, IssuedToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def load_live(session: Session, token_digest: str, now: dt.datetime) -> TokenInfo | None:
+    row = session.scalar(
+        select(IssuedToken).where(
+            IssuedToken.digest == token_digest,
+            IssuedToken.revoked_at.is_(None),
+            IssuedToken.expires_at > now,
+            or_(IssuedToken.kind == ACCESS, IssuedToken.used_at.is_(None)),
+        )
+    )
+    return _info(row) if row is not None else None
+
+
+class TokenCache:
+    """Live-token look-ups kept for ``ttl`` seconds; cleared whole on any revocation.
+
+    Clearing everything is deliberate: revocations are rare next to look-ups, and a cleared
+    cache can never serve a revoked token, whatever the revocation touched.
+    """
+
+    def __init__(self, *, ttl: float = 5.0, max_entries: int = 100_000) -> None:
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[float, TokenInfo]] = {}
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def get(self, token_digest: str) -> TokenInfo | None:
+        entry = self._entries.get(token_digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def generation(self) -> int:
+        return self._generation
+
+    def put(self, info: TokenInfo, *, generation: int) -> None:
+        with self._lock:
+            # A revocation that ran while this look-up was reading the database bumps the
+            # generation; caching the stale answer then would resurrect a revoked token.
+            if generation != self._generation:
+                return
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[info.digest] = (time.monotonic() + self._ttl, info)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+
+def lookup(
+    cache: TokenCache, session_factory: sessionmaker[Session], value: str, now: dt.datetime
+) -> TokenInfo | None:
+    """A live token by value, from the cache or the database."""
+    token_digest = digest(value)
+    info = cache.get(token_digest)
+    if info is not None:
+        return info if info.is_live(now) else None
+    generation = cache.generation()
+    with session_factory() as session:
+        info = load_live(session, token_digest, now)
+    if info is not None:
+        cache.put(info, generation=generation)
+    return info
