@@ -11,6 +11,13 @@ from miniport.common.migrate import upgrade
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
 from miniport.platform.web.app import create_app
+from tests.conftest_services import (  # noqa: F401  (hooks and fixtures pytest must see here)
+    postgres_url,
+    pytest_collection_modifyitems,
+    pytest_runtest_setup,
+    pytest_terminal_summary,
+    redis_url,
+)
 from tests.support.servers import free_port, serve_in_thread
 
 

@@ -22,6 +22,9 @@ class Brand(PlatformBase):
     name_zh: Mapped[str] = mapped_column(String(128))
     name_en: Mapped[str] = mapped_column(String(128))
     webhook_url: Mapped[str | None] = mapped_column(String(2048))
+    # Standard Webhooks signing key ("whsec_…"). HMAC needs the key itself, so unlike the
+    # credentials the partner presents to us, it cannot be stored as a digest.
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -55,4 +58,5 @@ class HostApp(PlatformBase):
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     webhook_url: Mapped[str | None] = mapped_column(String(2048))
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,43 @@
+"""What a command needs from the platform: its settings, and a database at the current schema.
+
+Settings come from the environment (``MINIPORT_PLATFORM_*``), exactly as the server reads
+them, so a command always works on the database the server uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from miniport.common.db import make_engine, make_sessionmaker
+from miniport.common.migrate import ensure_current
+from miniport.platform.accounts.passwords import PasswordHasher
+from miniport.platform.settings import PlatformSettings
+
+
+@dataclass(frozen=True)
+class PlatformDatabase:
+    settings: PlatformSettings
+    sessions: sessionmaker[Session]
+
+    def password_hasher(self) -> PasswordHasher:
+        return PasswordHasher(
+            time_cost=self.settings.argon2_time_cost,
+            memory_cost=self.settings.argon2_memory_cost,
+            parallelism=self.settings.argon2_parallelism,
+        )
+
+
+@contextmanager
+def platform_database() -> Iterator[PlatformDatabase]:
+    """The platform database from the environment; raises ``SchemaOutOfDate`` when behind."""
+    settings = PlatformSettings()
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_current("platform", engine)
+        yield PlatformDatabase(settings=settings, sessions=make_sessionmaker(engine))
+    finally:
+        engine.dispose()

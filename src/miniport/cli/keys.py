@@ -1,0 +1,68 @@
+"""``miniport keys``: the platform's token signing keys (RS256 and ES256)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from miniport.cli import payloads
+from miniport.cli.context import platform_database
+from miniport.cli.output import JsonOption, Output, Payload, rows
+from miniport.common.db import unit_of_work
+from miniport.platform.keys.keyring import rotate
+from miniport.platform.keys.models import SigningKey
+
+keys_app = typer.Typer(
+    help="Token signing keys: active signs, previous still verifies (in JWKS), retired is gone.",
+    no_args_is_help=True,
+)
+KEY_COLUMNS = ("kid", "alg", "state", "created_at", "retired_at")
+
+
+@keys_app.command("rotate")
+def keys_rotate(json_output: JsonOption = False) -> None:
+    """Make a new active key per algorithm; the old one stays in JWKS as previous.
+
+    Keys that were already previous are retired and leave the JWKS. Running servers pick up
+    the change within 30 seconds.
+    """
+    out = Output(json_output)
+    with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
+        was_previous = set(
+            session.scalars(select(SigningKey.kid).where(SigningKey.state == "previous"))
+        )
+        active = rotate(session)
+        previous = list(
+            session.scalars(
+                select(SigningKey.kid)
+                .where(SigningKey.state == "previous")
+                .order_by(SigningKey.alg, SigningKey.kid)
+            )
+        )
+    payload = {"active": active, "previous": previous, "retired": sorted(was_previous)}
+
+    def human(console: Console) -> None:
+        console.print("New active keys: " + ", ".join(active))
+        console.print("Still verifying (previous): " + (", ".join(previous) or "none"))
+        console.print("Retired now: " + (", ".join(sorted(was_previous)) or "none"))
+        console.print("Running servers switch to the new keys within 30 seconds.")
+
+    out.emit(payload, human)
+
+
+@keys_app.command("list")
+def keys_list(
+    include_retired: Annotated[bool, typer.Option("--all", help="Include retired keys.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """List signing keys (never their private parts)."""
+    out = Output(json_output)
+    with out.reported(), platform_database() as db, db.sessions() as session:
+        query = select(SigningKey).order_by(SigningKey.created_at, SigningKey.alg)
+        if not include_retired:
+            query = query.where(SigningKey.state != "retired")
+        items: list[Payload] = [payloads.signing_key(row) for row in session.scalars(query)]
+    out.emit({"keys": items}, lambda console: rows(console, "Signing keys", items, KEY_COLUMNS))

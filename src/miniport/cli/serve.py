@@ -1,0 +1,97 @@
+"""``miniport serve``, ``miniport db`` and ``miniport demo``: running the services."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from miniport.cli.output import Output
+from miniport.common.db import make_engine
+from miniport.common.migrate import current_revision, ensure_current, head_revision, upgrade
+from miniport.platform.settings import PlatformSettings
+
+serve_app = typer.Typer(help="Run a service in the foreground.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+
+PLATFORM_FACTORY = "miniport.platform.web.asgi:create_app_from_env"
+
+
+class Service(StrEnum):
+    PLATFORM = "platform"
+
+
+def _preflight_platform(out: Output) -> PlatformSettings:
+    """Everything that would make every worker fail, checked once, before any worker starts."""
+    with out.reported():
+        settings = PlatformSettings()
+        engine = make_engine(settings.database_url)
+        try:
+            ensure_current("platform", engine)
+        finally:
+            engine.dispose()
+        # Generate the identifier and cookie secrets now, not in racing worker processes.
+        settings.identifier_key()
+        settings.cookie_key()
+        return settings
+
+
+@serve_app.command("platform")
+def serve_platform(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default: MINIPORT_PLATFORM_WORKERS, else 1).", min=1),
+    ] = None,
+) -> None:
+    """Serve the platform (OpenID provider and pages) until Ctrl-C.
+
+    Refuses to start when the database schema is out of date; run `miniport db upgrade`.
+    """
+    out = Output(json_mode=False)
+    settings = _preflight_platform(out)
+    public = urlsplit(settings.base_url)
+    if public.hostname in ("127.0.0.1", "localhost", "::1") and public.port not in (None, port):
+        out.console.print(
+            f"[yellow]note:[/] MINIPORT_PLATFORM_BASE_URL is {settings.base_url}, but the "
+            f"server listens on port {port}; tokens will name {settings.base_url} as issuer."
+        )
+    uvicorn.run(
+        PLATFORM_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    service: Annotated[
+        Service, typer.Argument(help="Which service's database to migrate.")
+    ] = Service.PLATFORM,
+) -> None:
+    """Migrate a service's database to the newest schema (creating it when missing)."""
+    out = Output(json_mode=False)
+    with out.reported():
+        settings = PlatformSettings()
+        engine = make_engine(settings.database_url)
+        try:
+            before = current_revision(engine)
+        finally:
+            engine.dispose()
+        upgrade(service.value, settings.database_url)
+        head = head_revision(service.value, settings.database_url)
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    if before == head:
+        out.console.print(f"{service.value} database ({url}) is already at {head}.", soft_wrap=True)
+    else:
+        out.console.print(
+            f"{service.value} database ({url}) upgraded from {before or 'empty'} to {head}.",
+            soft_wrap=True,
+        )

@@ -1,0 +1,98 @@
+"""The platform's migrations build the schema the models describe, on SQLite and PostgreSQL,
+and a server refuses a database whose schema is behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from miniport.common.db import make_engine
+from miniport.common.migrate import (
+    SchemaOutOfDate,
+    alembic_config,
+    current_revision,
+    ensure_current,
+    head_revision,
+    upgrade,
+)
+from miniport.platform.db import all_models
+from miniport.platform.runtime import PlatformRuntime
+from tests.conftest import make_platform_settings
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'platform.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def test_upgrade_reaches_head_and_the_schema_check_passes(database_url: str) -> None:
+    upgrade("platform", database_url)
+
+    engine = make_engine(database_url)
+    try:
+        assert current_revision(engine) == head_revision("platform", database_url)
+        ensure_current("platform", engine)  # does not raise
+        assert {"users", "brands", "mini_programs", "host_apps", "signing_keys"} <= set(
+            inspect(engine).get_table_names()
+        )
+    finally:
+        engine.dispose()
+
+
+def test_an_empty_database_is_refused_naming_the_command_to_run(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with pytest.raises(SchemaOutOfDate, match="run: miniport db upgrade platform"):
+            ensure_current("platform", engine)
+    finally:
+        engine.dispose()
+
+
+def test_migrations_create_exactly_what_the_models_declare(database_url: str) -> None:
+    upgrade("platform", database_url)
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, all_models())
+    finally:
+        engine.dispose()
+    assert differences == [], "models changed without a migration: run alembic revision"
+
+
+def test_downgrade_to_nothing_and_upgrade_again(database_url: str) -> None:
+    upgrade("platform", database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config("platform", database_url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+            connection.commit()
+        assert current_revision(engine) is None
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+    upgrade("platform", database_url)
+    engine = make_engine(database_url)
+    try:
+        ensure_current("platform", engine)
+    finally:
+        engine.dispose()
+
+
+def test_the_platform_will_not_start_on_an_empty_database(tmp_path: Path) -> None:
+    settings = make_platform_settings(tmp_path)
+
+    with pytest.raises(SchemaOutOfDate, match="miniport db upgrade platform"):
+        PlatformRuntime.build(settings)
