@@ -22,6 +22,7 @@ from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from miniport.platform.audit.chain import append as audit_append
 from miniport.platform.consent.models import ConsentGrant, ConsentGrantApp
 from miniport.platform.identifiers import IdentifierDeriver
 from miniport.platform.oauth.models import AuthorizationCode, IssuedToken
@@ -178,6 +179,18 @@ def revoke_grant(
     grant = _find(session, user_id=user_id, client_id=client_id)
     if grant is not None and grant.revoked_at is None:
         grant.revoked_at = now
+        audit_append(
+            session,
+            actor_kind="user",
+            actor_id=str(user_id),
+            action="grant.revoked",
+            target_kind="grant",
+            target_id=str(grant.id),
+            before={"client_id": client_id, "revoked": False},
+            after={"client_id": client_id, "revoked": True},
+            reason_category="user",
+            at=now,
+        )
         if identifiers is not None:
             appids = session.scalars(
                 select(ConsentGrantApp.appid)
