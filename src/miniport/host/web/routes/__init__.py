@@ -1,0 +1,1 @@
+"""The host app's routes, one module per area."""
