@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 import miniport
+from miniport.cli.audit import audit_app
 from miniport.cli.keys import keys_app
 from miniport.cli.output import JsonAwareGroup, Output
 from miniport.cli.people import operator_app, user_app
@@ -15,6 +16,7 @@ from miniport.cli.registry import brand_app, host_app, mp_app
 from miniport.cli.serve import db_app, serve_app
 from miniport.cli.webhooks import webhooks_app
 from miniport.host.cli import serve_host
+from miniport.shop.cli import serve_shop
 
 app = typer.Typer(
     cls=JsonAwareGroup,
@@ -38,7 +40,9 @@ app.add_typer(host_app, name="host")
 app.add_typer(keys_app, name="keys")
 app.add_typer(port_app, name="port")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(audit_app, name="audit")
 serve_app.command("host")(serve_host)
+serve_app.command("shop")(serve_shop)
 
 
 def _show_version(value: bool) -> None:

@@ -1,0 +1,1 @@
+"""The shop's web face: the only part of the shop that imports FastAPI."""

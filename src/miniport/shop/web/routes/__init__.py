@@ -1,0 +1,1 @@
+"""The shop's routes, one module per area of the store."""
