@@ -15,6 +15,7 @@ class PlatformBase(ModelBase):
 def all_models() -> MetaData:
     """Import every model module so the metadata is complete (Alembic, tests)."""
     from miniport.platform.accounts import models as _accounts  # noqa: F401
+    from miniport.platform.audit import models as _audit  # noqa: F401
     from miniport.platform.consent import models as _consent  # noqa: F401
     from miniport.platform.keys import models as _keys  # noqa: F401
     from miniport.platform.miniprogram_api import models as _miniprogram_api  # noqa: F401

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from miniport.common.checkpoints import WalCheckpointer
 from miniport.common.db import make_engine, make_sessionmaker, on_commit_changes, read_only_engine
 from miniport.common.migrate import ensure_current
 from miniport.platform.accounts.passwords import PasswordHasher
@@ -23,6 +24,7 @@ from miniport.platform.miniprogram_api.directory import MiniProgramDirectory
 from miniport.platform.miniprogram_api.ratelimit import ExchangeRateLimiter
 from miniport.platform.oauth.token_store import TokenCache
 from miniport.platform.ports.snapshot import PortDirectory
+from miniport.platform.registry.directory import HostAppDirectory
 from miniport.platform.settings import PlatformSettings
 
 
@@ -42,6 +44,9 @@ class PlatformRuntime:
     mp_tokens: AccessTokenDirectory
     mp_directory: MiniProgramDirectory
     mp_exchange_limiter: ExchangeRateLimiter
+    host_apps: HostAppDirectory
+    # Started by the app's lifespan: only a serving worker needs checkpoints off its loop.
+    checkpoints: WalCheckpointer
 
     @property
     def issuer(self) -> str:
@@ -73,6 +78,8 @@ class PlatformRuntime:
             mp_tokens=AccessTokenDirectory(sessions),
             mp_directory=MiniProgramDirectory(make_sessionmaker(read_only_engine(engine))),
             mp_exchange_limiter=ExchangeRateLimiter(),
+            host_apps=HostAppDirectory(make_sessionmaker(read_only_engine(engine))),
+            checkpoints=WalCheckpointer(engine),
         )
         on_commit_changes(sessions, bus.publish)
         bus.subscribe(runtime.on_change)
@@ -90,6 +97,7 @@ class PlatformRuntime:
             self.keyring.reload()
         elif topic == "registry":
             self.mp_directory.clear()
+            self.host_apps.clear()
 
     def close(self) -> None:
         self.bus.stop()

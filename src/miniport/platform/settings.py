@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from miniport.common.settings import ServiceSettings
+
+BUS_URL_SCHEMES = (
+    "redis://",
+    "rediss://",
+    "unix://",
+    "postgresql://",
+    "postgres://",
+    "postgresql+psycopg://",
+)
 
 
 class PlatformSettings(ServiceSettings):
@@ -31,6 +40,43 @@ class PlatformSettings(ServiceSettings):
     browser_session_hours: int = 24 * 14
     check_schema_on_start: bool = True
     workers: int = 1
+    # The change bus (see miniport.platform.bus.factory): "" picks PostgreSQL LISTEN/NOTIFY
+    # when database_url is PostgreSQL and the in-process bus otherwise; "inprocess" forces the
+    # in-process bus; a redis:// or postgresql:// URL names that server.
+    bus_url: str = Field(
+        default="",
+        description='Change bus: "" (auto), "inprocess", redis://… or postgresql://….',
+    )
+    bus_channel: str = Field(
+        default="miniport_changes",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="LISTEN/NOTIFY channel or Redis pub/sub channel shared by every worker.",
+    )
+    trial_expiry_interval: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds between trial-expiry sweeps in each worker; 0 turns the job off.",
+    )
+    # Partner webhooks (miniport.platform.webhooks.delivery): every worker process runs a
+    # delivery thread; claims keep them from sending the same attempt twice. Turn it off
+    # where `miniport webhooks run` does the sending instead.
+    webhook_delivery_enabled: bool = Field(
+        default=True, description="Send webhooks from the platform server's own workers."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Seconds between looks for due webhook deliveries."
+    )
+
+    @field_validator("bus_url")
+    @classmethod
+    def _known_bus(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("", "inprocess") or value.startswith(BUS_URL_SCHEMES):
+            return value
+        raise ValueError(
+            'bus_url must be empty, "inprocess", or a redis://, rediss://, unix:// or '
+            "postgresql:// URL"
+        )
 
     def identifier_key(self) -> bytes:
         return self.load_or_create_secret("identifier", self.identifier_secret).encode()

@@ -1,0 +1,243 @@
+"""``POST /api/ports/check``, served as a bare ASGI app in front of the FastAPI stack.
+
+The host asks once per search-results page, so this is the platform's hottest endpoint
+(target: 5,000 checks of 20 appids a second on one core). FastAPI's routing, dependency
+injection and the page middlewares (CSRF cookie, locale) would cost more than the check
+itself, and the endpoint needs none of them: it reads two headers and a JSON body, answers
+from memory, and sends precomputed bytes. It is still documented in the OpenAPI schema
+(``OPENAPI``), and its errors have the same JSON shape and statuses as every other
+governance endpoint (``oauth_error_response``, ``port_error_response``).
+
+Only a cache miss (a token, card or URL link not seen for a while) reaches the database,
+and that work runs in the thread pool so the event loop never blocks on it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from miniport.common.clock import utcnow
+from miniport.common.tokens import digest
+from miniport.platform.oauth import token_store
+from miniport.platform.oauth.errors import InsufficientScope, InvalidToken, OAuthError
+from miniport.platform.oauth.token_store import TokenInfo
+from miniport.platform.ports.check import (
+    MAX_BODY_BYTES,
+    MAX_ITEM_LENGTH,
+    MAX_ITEMS,
+    MAX_USER_KEY,
+    BodyTooLarge,
+    CheckAnswer,
+    NeedsLoading,
+    PortChecker,
+    etag_matches,
+    parse_check_request,
+)
+from miniport.platform.ports.states import PortError
+from miniport.platform.runtime import PlatformRuntime
+from miniport.platform.web.errors import NO_STORE, oauth_error_response
+from miniport.platform.web.port_errors import port_error_response
+
+CHECK_PATH = "/api/ports/check"
+PORTS_SCOPE = "ports"
+_JSON = (b"content-type", b"application/json")
+# Per host token, and revalidated every time: a cache may keep it only to send If-None-Match.
+_CACHE_CONTROL = (b"cache-control", b"private, no-cache")
+
+
+def bearer_value(authorization: str | None) -> str:
+    """The token of ``Authorization: Bearer …``; ``InvalidToken`` when there is none."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    raise InvalidToken("send a client_credentials access token as Authorization: Bearer")
+
+
+def host_of(info: TokenInfo | None) -> str:
+    """The host app a looked-up token speaks for, if it may use the ports API."""
+    # Refresh tokens live in the same store; only an access token is a bearer credential.
+    if info is None or info.kind != token_store.ACCESS:
+        raise InvalidToken("the access token is invalid, expired or revoked")
+    if info.user_id is not None or PORTS_SCOPE not in info.scope.split():
+        raise InsufficientScope("this API takes a client_credentials token with scope ports")
+    return info.client_id
+
+
+class CheckEndpoint:
+    """ASGI middleware that answers ``CHECK_PATH`` itself and passes everything else on."""
+
+    def __init__(self, app: ASGIApp, *, runtime: PlatformRuntime, checker: PortChecker) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.checker = checker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != CHECK_PATH:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await _method_not_allowed(scope, receive, send)
+            return
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        try:
+            answer = await self._answer(headers, receive)
+        except OAuthError as error:
+            await oauth_error_response(error)(scope, receive, send)
+            return
+        except PortError as error:
+            await port_error_response(error)(scope, receive, send)
+            return
+        if answer is None:
+            return  # the client went away mid-body
+        etag = answer.etag.encode()
+        if etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), answer.etag):
+            # check is a safe query that uses POST only to carry up to 100 items, so an
+            # unchanged answer gets 304, as a GET would (RFC 9110 says 412 for other methods).
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [(b"etag", etag), _CACHE_CONTROL],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    _JSON,
+                    (b"content-length", str(len(answer.body)).encode()),
+                    (b"etag", etag),
+                    _CACHE_CONTROL,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _answer(self, headers: dict[bytes, bytes], receive: Receive) -> CheckAnswer | None:
+        runtime = self.runtime
+        value = bearer_value(headers.get(b"authorization", b"").decode("latin-1"))
+        now = utcnow()
+        info = runtime.tokens.get(digest(value))
+        if info is None or not info.is_live(now):
+            info = await run_in_threadpool(
+                token_store.lookup, runtime.tokens, runtime.read_sessions, value, now
+            )
+        client_id = host_of(info)
+        raw = await _body(headers, receive)
+        if raw is None:
+            return None
+        query = parse_check_request(raw)
+        try:
+            return self.checker.answer(client_id=client_id, request=query, now=now)
+        except NeedsLoading:
+            return await run_in_threadpool(
+                lambda: self.checker.answer(client_id=client_id, request=query, now=now, load=True)
+            )
+
+
+async def _body(headers: dict[bytes, bytes], receive: Receive) -> bytes | None:
+    """The request body, refused as soon as it grows past what a check can need."""
+    declared = headers.get(b"content-length", b"")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _method_not_allowed(scope: Scope, receive: Receive, send: Send) -> None:
+    response = Response(
+        json.dumps({"error": "invalid_request", "error_description": "use POST"}),
+        status_code=405,
+        media_type="application/json",
+        headers={**NO_STORE, "Allow": "POST"},
+    )
+    await response(scope, receive, send)
+
+
+_ERROR = {"$ref": "#/components/schemas/ErrorBody"}
+OPENAPI: dict[str, Any] = {
+    "post": {
+        "tags": ["Ports"],
+        "summary": "Which of these mini programs may this host show this user now",
+        "description": (
+            "Bearer: a client_credentials access token with scope `ports`. Answers each item "
+            "(an appid, or a URL link / its slug) with `open` and a reason code. The response "
+            "carries a strong ETag; send it back as If-None-Match to get 304 while nothing "
+            "changed."
+        ),
+        "operationId": "check_ports",
+        "parameters": [
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["user_key", "items"],
+                        "properties": {
+                            "user_key": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": MAX_USER_KEY,
+                            },
+                            "items": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": MAX_ITEMS,
+                                "items": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": MAX_ITEM_LENGTH,
+                                },
+                            },
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "One result per item, in order",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "304": {"description": "Unchanged since the ETag sent as If-None-Match"},
+            **{
+                status: {"description": text, "content": {"application/json": {"schema": _ERROR}}}
+                for status, text in (
+                    ("400", "Malformed body (invalid_request)"),
+                    ("401", "Missing, invalid, expired or revoked token (invalid_token)"),
+                    ("403", "Not a client_credentials token with scope ports"),
+                    ("413", "Body larger than 64 KiB"),
+                )
+            },
+        },
+    }
+}
