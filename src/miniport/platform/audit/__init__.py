@@ -1,0 +1,28 @@
+"""The tamper-evident audit log: every governance decision, chained by SHA-256."""
+
+from miniport.platform.audit.chain import (
+    GENESIS,
+    Problem,
+    VerifyResult,
+    acting_as,
+    append,
+    compute_hash,
+    verify,
+)
+from miniport.platform.audit.models import AuditEntry
+from miniport.platform.audit.query import AuditFilter, search, to_csv, to_json
+
+__all__ = [
+    "GENESIS",
+    "AuditEntry",
+    "AuditFilter",
+    "Problem",
+    "VerifyResult",
+    "acting_as",
+    "append",
+    "compute_hash",
+    "search",
+    "to_csv",
+    "to_json",
+    "verify",
+]

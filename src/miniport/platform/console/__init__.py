@@ -1,0 +1,1 @@
+"""Domain queries and changes behind the governance consoles (no web framework here)."""

@@ -1,0 +1,256 @@
+"""Changes brands and hosts make to their own registration, each written to the audit log.
+
+The registry's own functions validate and store; these wrap them with the audit entry (who,
+before, after) and with the scoping the console needs. Secrets are never put in the audit
+log: a rotation records only that it happened and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniport.common.db import mark_changed
+from miniport.common.i18n import N_
+from miniport.platform.audit.chain import append as audit_append
+from miniport.platform.console.staff import NotFound
+from miniport.platform.ports import lifecycle
+from miniport.platform.ports.states import Actor, PortPolicy
+from miniport.platform.registry import admin
+from miniport.platform.registry.models import Brand, HostApp, MiniProgram
+from miniport.platform.registry.rules import (
+    clean_image_url,
+    clean_name,
+    clean_page_paths,
+    clean_redirect_uris,
+    clean_web_url,
+)
+from miniport.platform.webhooks.delivery import resend
+from miniport.platform.webhooks.models import WebhookDelivery, WebhookEvent
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    target: tuple[str, str],
+    now: dt.datetime,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    audit_append(
+        session,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        action=action,
+        target_kind=target[0],
+        target_id=target[1],
+        before=before,
+        after=after,
+        at=now,
+    )
+
+
+def brand_mini_program(session: Session, brand_id: int, appid: str) -> MiniProgram:
+    mini_program = session.get(MiniProgram, appid)
+    if mini_program is None or mini_program.brand_id != brand_id:
+        raise NotFound(N_("There is no such mini program."))
+    return mini_program
+
+
+def _mp_fields(mp: MiniProgram) -> dict[str, Any]:
+    return {
+        "name_zh": mp.name_zh,
+        "name_en": mp.name_en,
+        "icon_url": mp.icon_url,
+        "entry_url": mp.entry_url,
+        "allowed_paths": list(mp.allowed_paths),
+    }
+
+
+def update_mini_program(
+    session: Session,
+    mini_program: MiniProgram,
+    *,
+    name_zh: str,
+    name_en: str,
+    icon_url: str,
+    entry_url: str,
+    allowed_paths: Sequence[str],
+    actor: Actor,
+    now: dt.datetime,
+) -> MiniProgram:
+    """Raises ``RegistryError`` (``InvalidRegistration``) for a value the registry refuses."""
+    before = _mp_fields(mini_program)
+    mini_program.name_zh = clean_name(name_zh, "name_zh")
+    mini_program.name_en = clean_name(name_en, "name_en")
+    mini_program.icon_url = clean_image_url(icon_url, "icon URL")
+    mini_program.entry_url = clean_web_url(entry_url, "entry URL")
+    mini_program.allowed_paths = clean_page_paths(allowed_paths)
+    session.flush()
+    # Launch checks read entry URLs and allowed paths from a per-worker cache.
+    mark_changed(session, "registry")
+    after = _mp_fields(mini_program)
+    if after != before:
+        _audit(
+            session,
+            actor,
+            "mini_program.updated",
+            target=("mini_program", mini_program.appid),
+            now=now,
+            before=before,
+            after=after,
+        )
+    return mini_program
+
+
+def rotate_mini_program_secret(
+    session: Session, mini_program: MiniProgram, *, actor: Actor, now: dt.datetime
+) -> str:
+    _, secret = admin.rotate_mini_program_secret(session, mini_program.appid)
+    _audit(
+        session,
+        actor,
+        "mini_program.secret_rotated",
+        target=("mini_program", mini_program.appid),
+        now=now,
+    )
+    return secret
+
+
+def set_policy(
+    session: Session,
+    mini_program: MiniProgram,
+    policy: PortPolicy,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    before = lifecycle.policy_of(session, mini_program.appid)
+    lifecycle.set_policy(session, appid=mini_program.appid, policy=policy, actor=actor, now=now)
+    if before is not policy:
+        _audit(
+            session,
+            actor,
+            "mini_program.policy_changed",
+            target=("mini_program", mini_program.appid),
+            now=now,
+            before={"policy": before.value},
+            after={"policy": policy.value},
+        )
+
+
+def host_app(session: Session, client_id: str) -> HostApp:
+    host = session.get(HostApp, client_id)
+    if host is None:
+        raise NotFound(N_("There is no such host app."))
+    return host
+
+
+def rotate_host_secret(session: Session, host: HostApp, *, actor: Actor, now: dt.datetime) -> str:
+    _, secret = admin.rotate_host_secret(session, host.client_id)
+    _audit(session, actor, "host.secret_rotated", target=("host", host.client_id), now=now)
+    return secret
+
+
+def set_redirect_uris(
+    session: Session, host: HostApp, uris: Sequence[str], *, actor: Actor, now: dt.datetime
+) -> None:
+    before = list(host.redirect_uris)
+    host.redirect_uris = clean_redirect_uris(uris)
+    session.flush()
+    # The authorize endpoint reads redirect URIs from a per-worker cache of host apps.
+    mark_changed(session, "registry")
+    if before != host.redirect_uris:
+        _audit(
+            session,
+            actor,
+            "host.redirect_uris_changed",
+            target=("host", host.client_id),
+            now=now,
+            before={"redirect_uris": before},
+            after={"redirect_uris": list(host.redirect_uris)},
+        )
+
+
+def set_webhook_url(
+    session: Session, partner: HostApp | Brand, url: str, *, actor: Actor, now: dt.datetime
+) -> str | None:
+    """Returns the new signing secret when the partner had none, to be shown once."""
+    before = partner.webhook_url
+    secret = admin.set_webhook_url(session, partner, url.strip() or None)
+    target = (
+        ("host", partner.client_id) if isinstance(partner, HostApp) else ("brand", str(partner.id))
+    )
+    if before != partner.webhook_url:
+        _audit(
+            session,
+            actor,
+            f"{target[0]}.webhook_url_changed",
+            target=target,
+            now=now,
+            before={"webhook_url": before},
+            after={"webhook_url": partner.webhook_url},
+        )
+    return secret
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    delivery: WebhookDelivery
+    event_type: str
+    event_created_at: dt.datetime
+
+
+def deliveries(
+    session: Session, *, partner_kind: str | None, partner_id: str | None, limit: int = 100
+) -> list[DeliveryRow]:
+    """The newest deliveries first: of one partner, or (operators) of everyone."""
+    query = (
+        select(WebhookDelivery, WebhookEvent.type, WebhookEvent.created_at)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit)
+    )
+    if partner_kind is not None and partner_id is not None:
+        query = query.where(
+            WebhookDelivery.partner_kind == partner_kind, WebhookDelivery.partner_id == partner_id
+        )
+    return [DeliveryRow(d, t, c) for d, t, c in session.execute(query)]
+
+
+def resend_delivery(
+    session: Session,
+    delivery_id: int,
+    *,
+    partner_kind: str | None,
+    partner_id: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> WebhookDelivery:
+    """Queue a delivery again (``webhooks.delivery.resend``), if it is this partner's."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or (
+        partner_kind is not None
+        and (delivery.partner_kind != partner_kind or delivery.partner_id != partner_id)
+    ):
+        raise NotFound(N_("There is no such webhook delivery."))
+    resent = resend(session, delivery_id, now)
+    _audit(
+        session,
+        actor,
+        "webhook.resent",
+        target=("webhook_delivery", str(delivery_id)),
+        now=now,
+        after={
+            "event_id": delivery.event_id,
+            "partner": f"{delivery.partner_kind}:{delivery.partner_id}",
+        },
+    )
+    return resent

@@ -1,0 +1,114 @@
+"""The brand console: its mini programs (edit, policy, rotate the secret), and its ports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from miniport.common.clock import utcnow
+from miniport.common.i18n import N_
+from miniport.platform.audit.chain import acting_as
+from miniport.platform.console import partners
+from miniport.platform.console.overview import port_rows
+from miniport.platform.console.staff import Invalid
+from miniport.platform.ports import lifecycle
+from miniport.platform.ports.states import PortPolicy, PortState
+from miniport.platform.registry.admin import get_brand, list_mini_programs
+from miniport.platform.web.deps import DbSession, ReadDbSession
+from miniport.platform.web.routes.console_common import (
+    HtmlForm,
+    StaffDep,
+    check_csrf,
+    page,
+    refusals,
+    see_other,
+    text_field,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/console/brand/{brand_id}")
+def brand_home(request: Request, brand_id: int, staff: StaffDep, db: ReadDbSession) -> Response:
+    staff.brand_actor(brand_id)
+    programs = list_mini_programs(db, brand_id=brand_id)
+    rows = port_rows(db, brand_id=brand_id)
+    context = {
+        "brand": get_brand(db, brand_id),
+        "programs": programs,
+        "policies": {mp.appid: lifecycle.policy_of(db, mp.appid) for mp in programs},
+        "rows": rows,
+        "pending": sum(1 for row in rows if row.port.state == PortState.REQUESTED),
+        "base": f"/console/brand/{brand_id}",
+    }
+    return page(request, "brand_home.html", staff, context)
+
+
+@router.get("/console/brand/{brand_id}/mp/{appid}")
+def brand_program(
+    request: Request, brand_id: int, appid: str, staff: StaffDep, db: ReadDbSession
+) -> Response:
+    staff.brand_actor(brand_id)
+    mini_program = partners.brand_mini_program(db, brand_id, appid)
+    context = {
+        "mp": mini_program,
+        "policy": lifecycle.policy_of(db, appid),
+        "policies": list(PortPolicy),
+        "rows": port_rows(db, brand_id=brand_id, appid=appid),
+        "base": f"/console/brand/{brand_id}",
+    }
+    return page(request, "brand_program.html", staff, context)
+
+
+@router.post("/console/brand/{brand_id}/mp/{appid}/{action}")
+def brand_program_act(
+    request: Request,
+    brand_id: int,
+    appid: str,
+    action: str,
+    staff: StaffDep,
+    db: DbSession,
+    form: HtmlForm,
+) -> Response:
+    actor = staff.brand_actor(brand_id)
+    check_csrf(request, form)
+    mini_program = partners.brand_mini_program(db, brand_id, appid)
+    now = utcnow()
+    back = f"/console/brand/{brand_id}/mp/{appid}"
+    acting_as(db, staff.username)
+    with refusals():
+        if action == "edit":
+            paths = text_field(form, "allowed_paths", multiline=True).splitlines()
+            partners.update_mini_program(
+                db,
+                mini_program,
+                name_zh=text_field(form, "name_zh"),
+                name_en=text_field(form, "name_en"),
+                icon_url=text_field(form, "icon_url").strip(),
+                entry_url=text_field(form, "entry_url").strip(),
+                allowed_paths=[path.strip() for path in paths if path.strip()],
+                actor=actor,
+                now=now,
+            )
+            done = "saved"
+        elif action == "policy":
+            try:
+                policy = PortPolicy(text_field(form, "policy"))
+            except ValueError:
+                raise Invalid(N_("Choose a policy.")) from None
+            partners.set_policy(db, mini_program, policy, actor=actor, now=now)
+            done = "saved"
+        elif action == "rotate":
+            secret = partners.rotate_mini_program_secret(db, mini_program, actor=actor, now=now)
+            db.commit()
+            # Shown in this response only: the platform keeps just its digest.
+            return page(
+                request,
+                "secret.html",
+                staff,
+                {"label": mini_program.appid, "secret": secret, "back": back},
+            )
+        else:
+            raise Invalid(N_("The form could not be read."))
+        db.commit()
+    return see_other(back, done)

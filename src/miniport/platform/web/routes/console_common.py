@@ -1,0 +1,161 @@
+"""What every console page shares: the signed-in staff member, CSRF, rendering, refusals.
+
+Console pages are for platform staff and partner staff (``StaffMembership``). A visitor
+who is not signed in is sent to sign in and back; a signed-in user without any membership
+gets 403. Each POST checks the CSRF token before reading anything else. Domain refusals
+(``PortError``, ``RegistryError``, ``ConsoleError``) become a console error page with the
+status a forged request should get: 404 for what is not yours, 403 for a move your party
+may not make, 409 for a stale or illegal one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from miniport.common.csrf import CSRF_FIELD, verify_csrf
+from miniport.common.i18n import N_
+from miniport.platform.console.staff import (
+    ConsoleError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Staff,
+    load_staff,
+)
+from miniport.platform.ports.states import (
+    IllegalTransition,
+    InvalidStaging,
+    NotAllowed,
+    PortError,
+    PortNotFound,
+    StaleVersion,
+)
+from miniport.platform.registry.errors import RegistryError
+from miniport.platform.registry.models import Brand, HostApp
+from miniport.platform.web.deps import OptionalSignIn, ReadDbSession
+from miniport.platform.web.forms import FormData, read_form
+from miniport.platform.web.templating import render
+
+HtmlForm = Annotated[FormData, Depends(read_form)]
+MAX_TOKEN_INPUT = 128
+MAX_TEXT = 500
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class Conflict(ConsoleError):
+    status_code = 409
+
+
+@dataclass(frozen=True, slots=True)
+class Nav:
+    """The sidebar: which consoles this person may open, with the partners' names."""
+
+    brands: list[Brand]
+    hosts: list[HostApp]
+
+
+def get_staff(request: Request, signin: OptionalSignIn, db: ReadDbSession) -> Staff:
+    if signin is None:
+        raise SignInRequired(request.url.path)
+    staff = load_staff(db, signin)
+    if not staff.any_role:
+        raise Forbidden(N_("Your account has no access to the consoles."))
+    request.state.console_nav = Nav(
+        brands=list(db.scalars(select(Brand).where(Brand.id.in_(staff.brand_ids)))),
+        hosts=list(db.scalars(select(HostApp).where(HostApp.client_id.in_(staff.host_ids)))),
+    )
+    return staff
+
+
+StaffDep = Annotated[Staff, Depends(get_staff)]
+
+
+def check_csrf(request: Request, form: FormData) -> None:
+    key: bytes = request.app.state.runtime.cookie_key
+    verify_csrf(request, form.optional(CSRF_FIELD, max_length=MAX_TOKEN_INPUT), key)
+
+
+def page(
+    request: Request, name: str, staff: Staff, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    nav = getattr(request.state, "console_nav", Nav([], []))
+    values = {"staff": staff, "nav": nav, "notice": request.query_params.get("done", "")}
+    return render(request, f"console/{name}", values | context, status_code=status_code)
+
+
+def see_other(path: str, done: str = "") -> RedirectResponse:
+    return RedirectResponse(path + (("?" + urlencode({"done": done})) if done else ""), 303)
+
+
+# PortError messages are English developer text; people see one of these instead.
+_PORT_REFUSALS: tuple[tuple[type[PortError], type[ConsoleError], str], ...] = (
+    (PortNotFound, NotFound, N_("There is no such port.")),
+    (NotAllowed, Forbidden, N_("Your role may not make this change to the port.")),
+    (
+        StaleVersion,
+        Conflict,
+        N_("The port changed since you opened this page. Reload it and try again."),
+    ),
+    (IllegalTransition, Conflict, N_("The port's current state does not allow this.")),
+)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turn the domain's refusals into console errors (rolled back by the caller's session)."""
+    try:
+        yield
+    except PortError as error:
+        for domain_cls, console_cls, message in _PORT_REFUSALS:
+            if isinstance(error, domain_cls):
+                raise console_cls(message) from error
+        if isinstance(error, InvalidStaging):
+            raise Invalid(str(error)) from error
+        raise Invalid(str(error)) from error
+    except RegistryError as error:
+        raise Invalid(str(error)) from error
+
+
+def text_field(form: FormData, name: str, *, multiline: bool = False) -> str:
+    return (
+        form.optional(name, max_length=4000 if multiline else MAX_TEXT, multiline=multiline) or ""
+    )
+
+
+async def _console_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ConsoleError)
+    return render(
+        request,
+        "console/error.html",
+        {
+            "message": exc.message,
+            "status": exc.status_code,
+            "staff": None,
+            "nav": getattr(request.state, "console_nav", Nav([], [])),
+            "notice": "",
+        },
+        status_code=exc.status_code,
+    )
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    return RedirectResponse("/signin?" + urlencode({"next": exc.next_path}), 303)
+
+
+def install_errors(app: FastAPI) -> None:
+    app.add_exception_handler(ConsoleError, _console_refused)
+    app.add_exception_handler(SignInRequired, _sign_in_first)

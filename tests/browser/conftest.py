@@ -1,0 +1,79 @@
+"""Browser tests of the governance consoles: Debian's Chromium driven by Playwright.
+
+Run on their own (``pytest -m browser tests/browser``): Playwright's sync API runs its own
+event loop, which must not share a process with other suites' loops. Never
+``playwright install``: the system Chromium is used as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from miniport.platform.runtime import PlatformRuntime
+from tests.factories import World, build_world
+from tests.platform.console.factories import StaffUser
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def console_page(chromium: Browser) -> Iterator[Page]:
+    """A fresh desktop-sized browser context in English (zh-CN is checked in one test)."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def console_world(runtime: PlatformRuntime) -> World:
+    return build_world(runtime)
+
+
+def sign_in(page: Page, platform_url: str, user: StaffUser, *, lang: str = "en") -> None:
+    page.goto(f"{platform_url}/signin?next=/console&lang={lang}")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", user.password)
+    page.click("[data-testid=signin-submit]")
+    page.wait_for_url("**/console/**")
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
