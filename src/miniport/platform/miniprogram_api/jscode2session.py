@@ -1,0 +1,182 @@
+"""``GET /sns/jscode2session`` — the mini program's server trades a launch code for the user's ids.
+
+Mirrors the API family's code exchange: query ``appid``, ``secret``, ``js_code`` and
+``grant_type=authorization_code``; answer ``{"openid", "session_key", "unionid"}``.
+``openid`` is per (user, mini program), ``unionid`` per (user, brand), both derived (see
+``miniport.platform.identifiers``); ``session_key`` is 128 fresh random bits in base64
+(24 characters), handed to the mini program and not kept by the platform.
+
+Refusals, in the order they are checked:
+
+- 40002 ``grant_type`` is not ``authorization_code``; 40013 unknown appid; 40125 wrong secret
+  (a constant-time compare);
+- 40029 the code is missing, unknown, issued to another mini program (answered exactly like
+  an unknown one), already used or expired;
+- 89300 the code was revoked by the close of its port and the port is still not open; once
+  the port reopens, such a code answers 40029 (it stays dead either way);
+- 40226 the user is blocked;
+- 89300 the code's port is not open *now* — closed, host suspended, trial ended — checked
+  against the port snapshot at exchange time, even if the close has not revoked the code yet;
+- 45011 more than 100 exchanges by one user for one mini program within a minute (see
+  ``ratelimit``).
+
+Codes are single use because a leaked code (a log line, a referrer) must not sign anyone else
+in. The claim is one conditional ``UPDATE … WHERE used_at IS NULL AND revoked_at IS NULL``:
+of two exchanges of one code racing (in two processes), exactly one changes the row.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, select, update
+
+from miniport.common.tokens import digest
+from miniport.platform.accounts.models import User
+from miniport.platform.miniprogram_api.context import ApiContext
+from miniport.platform.miniprogram_api.directory import MiniProgramEntry
+from miniport.platform.miniprogram_api.errors import (
+    BlockedUser,
+    InvalidCode,
+    InvalidGrantType,
+    PortClosed,
+    RateLimited,
+)
+from miniport.platform.miniprogram_api.models import LaunchCode
+from miniport.platform.ports.decision import NO_PORT, TRIAL_ENDED, Decision, PortSnapshot
+
+GRANT_TYPE = "authorization_code"
+MAX_CODE_LENGTH = 128
+
+# Built once (building a statement costs more than SQLite takes to run it).
+_CODES = cast(Table, LaunchCode.__table__)
+_USERS = cast(Table, User.__table__)
+_CODE_STATE = (
+    select(
+        _CODES.c.appid,
+        _CODES.c.client_id,
+        _CODES.c.port_id,
+        _CODES.c.user_id,
+        _CODES.c.used_at,
+        _CODES.c.revoked_at,
+        _CODES.c.expires_at,
+        _USERS.c.blocked,
+    )
+    .join(_USERS, _USERS.c.id == _CODES.c.user_id)
+    .where(_CODES.c.digest == bindparam("code_digest"))
+)
+_CLAIM = (
+    update(_CODES)
+    .where(
+        _CODES.c.digest == bindparam("code_digest"),
+        _CODES.c.used_at.is_(None),
+        _CODES.c.revoked_at.is_(None),
+        _CODES.c.expires_at > bindparam("now"),
+    )
+    .values(used_at=bindparam("claimed_at"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSession:
+    openid: str
+    session_key: str
+    unionid: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"openid": self.openid, "session_key": self.session_key, "unionid": self.unionid}
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRequest:
+    """An exchange by an authenticated mini program; ``claim`` looks the code up."""
+
+    mini_program: MiniProgramEntry
+    code_digest: str
+
+
+def check_request(context: ApiContext, query: Mapping[str, str]) -> ExchangeRequest:
+    """The checks that need no database: grant type, the mini program's credentials, the code
+    parameter (the directory serves the credentials from memory)."""
+    if query.get("grant_type") != GRANT_TYPE:
+        raise InvalidGrantType(f"invalid grant_type, expected {GRANT_TYPE}")
+    entry = context.mini_programs.authenticate(query.get("appid"), query.get("secret"))
+    js_code = query.get("js_code")
+    if not js_code:
+        raise InvalidCode("invalid code: js_code missing")
+    if len(js_code) > MAX_CODE_LENGTH:
+        raise InvalidCode("invalid code")
+    return ExchangeRequest(mini_program=entry, code_digest=digest(js_code))
+
+
+def port_still_open(
+    snapshot: PortSnapshot, *, client_id: str, appid: str, port_id: int, context: ApiContext
+) -> Decision:
+    """Is the port a code was issued under still open, now?
+
+    The rollout was decided at launch with the host's user key, which the code does not
+    carry; what can change in the five minutes of a code's life and must stop it is the
+    port's state, a host suspension or the end of a trial.
+    """
+    rule = snapshot.rules.get((client_id, appid))
+    if rule is None or rule.port_id != port_id:
+        return NO_PORT
+    if rule.fixed is not None and not rule.fixed.open:
+        return rule.fixed
+    if rule.trial_ends_at is not None and context.now >= rule.trial_ends_at:
+        return TRIAL_ENDED
+    return Decision(True, "open", port_id)
+
+
+def claim(connection: Connection, context: ApiContext, request: ExchangeRequest) -> CodeSession:
+    """Use up the code (in ``connection``'s transaction; the caller commits) and derive the
+    user's ids.
+
+    Every refusal is raised before the claim writes, so a refused code stays as it was and a
+    caller may commit the transaction for the sake of other work sharing it.
+    """
+    appid = request.mini_program.appid
+    row = connection.execute(_CODE_STATE, {"code_digest": request.code_digest}).first()
+    # Another mini program's code is answered like an unknown one: the caller learns nothing
+    # about codes that are not its own, and cannot burn them.
+    if row is None or row.appid != appid:
+        raise InvalidCode("invalid code")
+    if row.used_at is not None:
+        raise InvalidCode("code been used")
+    decision = port_still_open(
+        context.ports.current(),
+        client_id=row.client_id,
+        appid=appid,
+        port_id=row.port_id,
+        context=context,
+    )
+    if row.revoked_at is not None:
+        if not decision.open:
+            raise PortClosed(decision.reason)
+        raise InvalidCode("invalid code: revoked when its port was closed")
+    if row.expires_at <= context.now:
+        raise InvalidCode("invalid code: expired")
+    if row.blocked:
+        raise BlockedUser()
+    if not decision.open:
+        raise PortClosed(decision.reason)
+    if not context.exchange_limiter.allow(user_id=row.user_id, appid=appid):
+        raise RateLimited()
+    claimed = connection.execute(
+        _CLAIM,
+        {"code_digest": request.code_digest, "now": context.now, "claimed_at": context.now},
+    )
+    if not getattr(claimed, "rowcount", 0):
+        # Another process claimed (or a close revoked) it between our read and this write.
+        raise InvalidCode("code been used")
+    return CodeSession(
+        openid=context.identifiers.openid(user_id=row.user_id, appid=appid),
+        session_key=base64.b64encode(secrets.token_bytes(16)).decode("ascii"),
+        unionid=context.identifiers.unionid(
+            user_id=row.user_id, brand_id=request.mini_program.brand_id
+        ),
+    )
