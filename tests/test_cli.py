@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from miniport.cli import app
 from miniport.common.db import make_engine, make_sessionmaker
-from miniport.common.migrate import upgrade
+from miniport.common.migrate import current_revision, upgrade
 from miniport.common.tokens import digest
 from miniport.platform import demo
 from miniport.platform.accounts.passwords import PasswordHasher
@@ -176,6 +176,25 @@ def test_db_upgrade_creates_the_schema_and_is_idempotent(cli: Cli) -> None:
     assert first.exit_code == 0 and "upgraded from empty" in first.stdout
     assert again.exit_code == 0 and "already at" in again.stdout
     assert cli.json("brand", "list") == {"brands": []}
+
+
+@pytest.mark.parametrize(
+    ("service", "prefix"), [("host", "MINIPORT_HOST_"), ("shop", "MINIPORT_SHOP_")]
+)
+def test_db_upgrade_migrates_the_partner_services_from_their_own_settings(
+    cli: Cli, tmp_path: Path, service: str, prefix: str
+) -> None:
+    database = tmp_path / f"{service}.db"
+    cli.env[f"{prefix}DATABASE_URL"] = f"sqlite:///{database}"
+    first = cli("db", "upgrade", service)
+    again = cli("db", "upgrade", service)
+    assert first.exit_code == 0 and "upgraded from empty" in first.stdout, first.output
+    assert again.exit_code == 0 and "already at" in again.stdout
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert current_revision(engine) is not None
+    finally:
+        engine.dispose()
 
 
 def test_a_bad_setting_is_reported_by_its_environment_variable(cli: Cli) -> None:

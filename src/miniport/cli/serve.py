@@ -13,7 +13,9 @@ from sqlalchemy.engine import make_url
 from miniport.cli.output import Output
 from miniport.common.db import make_engine
 from miniport.common.migrate import current_revision, ensure_current, head_revision, upgrade
+from miniport.host.settings import HostSettings
 from miniport.platform.settings import PlatformSettings
+from miniport.shop.settings import ShopSettings
 
 serve_app = typer.Typer(help="Run a service in the foreground.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -23,6 +25,17 @@ PLATFORM_FACTORY = "miniport.platform.web.asgi:create_app_from_env"
 
 class Service(StrEnum):
     PLATFORM = "platform"
+    HOST = "host"
+    SHOP = "shop"
+
+
+def _database_url(service: Service) -> str:
+    """The service's database URL, from its own settings (and their environment prefix)."""
+    if service is Service.HOST:
+        return HostSettings().database_url
+    if service is Service.SHOP:
+        return ShopSettings().database_url
+    return PlatformSettings().database_url
 
 
 def _preflight_platform(out: Output) -> PlatformSettings:
@@ -76,18 +89,21 @@ def db_upgrade(
         Service, typer.Argument(help="Which service's database to migrate.")
     ] = Service.PLATFORM,
 ) -> None:
-    """Migrate a service's database to the newest schema (creating it when missing)."""
+    """Migrate a service's database to the newest schema (creating it when missing).
+
+    The host and shop read their own settings (MINIPORT_HOST_*, MINIPORT_SHOP_*).
+    """
     out = Output(json_mode=False)
     with out.reported():
-        settings = PlatformSettings()
-        engine = make_engine(settings.database_url)
+        database_url = _database_url(service)
+        engine = make_engine(database_url)
         try:
             before = current_revision(engine)
         finally:
             engine.dispose()
-        upgrade(service.value, settings.database_url)
-        head = head_revision(service.value, settings.database_url)
-    url = make_url(settings.database_url).render_as_string(hide_password=True)
+        upgrade(service.value, database_url)
+        head = head_revision(service.value, database_url)
+    url = make_url(database_url).render_as_string(hide_password=True)
     if before == head:
         out.console.print(f"{service.value} database ({url}) is already at {head}.", soft_wrap=True)
     else:

@@ -1,7 +1,8 @@
-"""OpenID Connect endpoints: discovery, JWKS, authorize, token, userinfo, introspect, revoke.
+"""OpenID Connect endpoints: authorize, userinfo, revoke.
 
 Routes parse, call one domain function, and answer; the protocol lives in
-``miniport.platform.oauth``.
+``miniport.platform.oauth``. Discovery, JWKS, token and introspection are the hot paths and
+are served by ``web.fastpath`` in front of FastAPI, over the same domain functions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from miniport.common.clock import utcnow
 from miniport.common.csrf import verify_csrf
@@ -21,8 +22,6 @@ from miniport.platform.consent.grants import has_active_grant, remember_grant
 from miniport.platform.oauth import authorize as authz
 from miniport.platform.oauth import (
     client_auth,
-    discovery,
-    introspect,
     revoke,
     token_store,
     userinfo,
@@ -33,12 +32,8 @@ from miniport.platform.oauth.errors import (
     InvalidRequest,
     LoginRequired,
     OAuthError,
-    UnsupportedGrantType,
     UntrustedRedirect,
 )
-from miniport.platform.oauth.grants import GrantContext, client_token, exchange_code, refresh
-from miniport.platform.oauth.grants.authorization_code import CodeReplayed
-from miniport.platform.oauth.grants.refresh_token import RefreshReplayed
 from miniport.platform.registry.lookup import find_host_app, find_mini_program
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web.deps import DbSession, OptionalSignIn, RuntimeDep
@@ -57,20 +52,6 @@ def _json(body: object, status_code: int = 200) -> Response:
         status_code=status_code,
         media_type="application/json",
         headers=NO_STORE,
-    )
-
-
-@router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata")
-def openid_configuration(runtime: RuntimeDep) -> JSONResponse:
-    return JSONResponse(discovery.metadata(runtime.issuer))
-
-
-@router.get("/jwks.json", summary="The public signing keys (active and previous)")
-def jwks(runtime: RuntimeDep) -> Response:
-    return Response(
-        runtime.keyring.current().jwks_bytes,
-        media_type="application/jwk-set+json",
-        headers={"Cache-Control": "public, max-age=60"},
     )
 
 
@@ -196,9 +177,9 @@ async def _authorize_params(http: Request) -> dict[str, list[str]]:
     return query_params(http)
 
 
-@router.api_route(
-    "/authorize", methods=["GET", "POST"], summary="Authorization endpoint (code flow + PKCE)"
-)
+# One route per method: a single GET+POST route would give both the same OpenAPI operation id.
+@router.get("/authorize", summary="Authorization endpoint (code flow + PKCE)")
+@router.post("/authorize", summary="Authorization endpoint, form-encoded (OIDC Core §3.1.2.1)")
 async def authorize(
     http: Request, db: DbSession, runtime: RuntimeDep, signin: OptionalSignIn
 ) -> Response:
@@ -270,81 +251,7 @@ async def authorize_consent(
     return _grant(db, runtime, request, signin)
 
 
-# --- token endpoint and friends ----------------------------------------------------------
-
-
-def _grant_context(runtime: PlatformRuntime) -> GrantContext:
-    return GrantContext(
-        issuer=runtime.issuer,
-        keyring=runtime.keyring,
-        identifiers=runtime.identifiers,
-        now=utcnow(),
-    )
-
-
-@router.post(
-    "/token", summary="Token endpoint (authorization_code, refresh_token, client_credentials)"
-)
-async def token(
-    http: Request, db: DbSession, runtime: RuntimeDep, authorization: Authorization = None
-) -> Response:
-    form = single_values(await form_params(http))
-    host = client_auth.authenticate(db, authorization, form)
-    context = _grant_context(runtime)
-    grant_type = form.get("grant_type")
-    try:
-        if grant_type == "authorization_code":
-            issued = exchange_code(
-                db,
-                context,
-                host=host,
-                code=form.get("code"),
-                redirect_uri=form.get("redirect_uri"),
-                code_verifier=form.get("code_verifier"),
-            )
-        elif grant_type == "refresh_token":
-            issued = refresh(
-                db,
-                context,
-                host=host,
-                refresh_token=form.get("refresh_token"),
-                scope=form.get("scope"),
-            )
-        elif grant_type == "client_credentials":
-            issued = client_token(db, context, host=host, scope=form.get("scope"))
-        elif not grant_type:
-            raise InvalidRequest("grant_type is required")
-        else:
-            raise UnsupportedGrantType(f"unsupported grant_type {grant_type}")
-    except (CodeReplayed, RefreshReplayed):
-        # The replay revoked the grant's tokens: keep that even though the request fails.
-        db.commit()
-        runtime.tokens.clear()
-        raise
-    db.commit()
-    return _json(issued.as_dict())
-
-
-@router.post("/introspect", summary="RFC 7662 token introspection (client authentication required)")
-async def introspect_token(
-    http: Request, db: DbSession, runtime: RuntimeDep, authorization: Authorization = None
-) -> Response:
-    form = single_values(await form_params(http))
-    host = client_auth.authenticate(db, authorization, form)
-    value = form.get("token")
-    if not value:
-        raise InvalidRequest("token is required")
-    now = utcnow()
-    info = token_store.lookup(runtime.tokens, runtime.read_sessions, value, now)
-    return _json(
-        introspect.describe(
-            info,
-            caller_client_id=host.client_id,
-            issuer=runtime.issuer,
-            identifiers=runtime.identifiers,
-            now=now,
-        )
-    )
+# --- revocation and userinfo (token and introspection: ``web.fastpath``) ---------------
 
 
 @router.post("/revoke", summary="RFC 7009 token revocation")
@@ -352,7 +259,7 @@ async def revoke_token(
     http: Request, db: DbSession, runtime: RuntimeDep, authorization: Authorization = None
 ) -> Response:
     form = single_values(await form_params(http))
-    host = client_auth.authenticate(db, authorization, form)
+    host = client_auth.authenticate(runtime.host_apps, authorization, form)
     revoked = revoke.revoke(
         db,
         caller_client_id=host.client_id,
@@ -373,7 +280,8 @@ def _bearer(authorization: str | None) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-@router.api_route("/userinfo", methods=["GET", "POST"], summary="OIDC UserInfo")
+@router.get("/userinfo", summary="OIDC UserInfo")
+@router.post("/userinfo", summary="OIDC UserInfo (token in a form body)")
 async def userinfo_endpoint(
     http: Request, runtime: RuntimeDep, authorization: Authorization = None
 ) -> Response:
