@@ -36,11 +36,17 @@ test: $(INSTALLED)
 	     $(PYTHON) -m pytest --collect-only -q -m browser >&2 || true; \
 	     exit $$status ;; \
 	esac; \
-	if [ $$browser = yes ] && [ ! -x $(CHROMIUM) ]; then \
-	  echo "browser tests need Debian's chromium; installing it"; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	missing=""; \
+	if [ $$browser = yes ]; then \
+	  [ -x $(CHROMIUM) ] || missing="chromium"; \
+	  dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || dpkg -s fonts-noto-cjk >/dev/null 2>&1 \
+	    || missing="$$missing fonts-wqy-microhei"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "browser tests need Debian's chromium and a CJK font for screenshots; installing$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing \
 	    || { $(SUDO) apt-get update && \
-	         $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	         $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }; \
 	fi; \
 	echo "$(PYTHON) -m pytest -m 'not browser'"; \
 	$(PYTHON) -m pytest -m "not browser"; \

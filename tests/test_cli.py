@@ -19,10 +19,8 @@ from typer.testing import CliRunner, Result
 
 from miniport.cli import app
 from miniport.common.db import make_engine, make_sessionmaker
-from miniport.common.migrate import current_revision, upgrade
+from miniport.common.migrate import current_revision
 from miniport.common.tokens import digest
-from miniport.platform import demo
-from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.keys.keyring import Keyring
 from miniport.platform.keys.models import SigningKey
 from miniport.platform.registry.lookup import authenticate_host_app, authenticate_mini_program
@@ -438,45 +436,6 @@ def test_serve_platform_answers_on_its_port_and_stops_on_ctrl_c(migrated: Cli) -
         output, _ = process.communicate(timeout=20)
     assert process.returncode == 0, output
     assert "Traceback" not in output
-
-
-# --- the demo ----------------------------------------------------------------------------------
-
-
-def test_the_demo_world_seeds_working_credentials(tmp_path: Path) -> None:
-    settings = demo.demo_settings(tmp_path / "demo")
-    (tmp_path / "demo").mkdir()
-    (tmp_path / "demo" / "platform.db").write_text("an old demo")
-
-    demo.reset(settings)  # deletes the old database and migrates a fresh one
-    engine = make_engine(settings.database_url)
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    try:
-        with make_sessionmaker(engine)() as session, session.begin():
-            credentials = demo.seed(session, hasher)
-        with make_sessionmaker(engine)() as session:
-            (host,) = credentials.hosts
-            (mini_program,) = credentials.mini_programs
-            assert (host.name_zh, host.redirect_uris) == ("小红书", (REDIRECT,))
-            assert authenticate_host_app(session, host.client_id, host.client_secret)
-            assert mini_program.name_zh == "GUCCI古驰线上旗舰店"
-            assert authenticate_mini_program(session, mini_program.appid, mini_program.secret)
-    finally:
-        engine.dispose()
-    assert {person.operator for person in credentials.people} == {True, False}
-    assert settings.base_url == "http://127.0.0.1:8000"
-
-
-def test_demo_settings_ignore_a_database_url_meant_for_something_else(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MINIPORT_PLATFORM_DATABASE_URL", "postgresql+psycopg://prod/platform")
-
-    settings = demo.demo_settings(tmp_path / "demo")
-
-    assert settings.database_url == f"sqlite:///{tmp_path / 'demo' / 'platform.db'}"
-    assert isinstance(settings, PlatformSettings)
-    upgrade("platform", settings.database_url)
 
 
 # --- configuration -----------------------------------------------------------------------------

@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import World, build_world
@@ -36,13 +43,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop while it is open, and
+# other browser suites (tests/shop/test_shop_in_chromium.py) start their own sync_playwright();
+# a loop left open for the whole session makes theirs fail when `pytest -m browser` runs all.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
@@ -77,3 +87,22 @@ def sign_in(page: Page, platform_url: str, user: StaffUser, *, lang: str = "en")
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- a phone, for the partner apps and the stores ---------------------------------------------
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def new_phone(chromium: Browser) -> BrowserContext:
+    """A fresh phone-sized context in Chinese: one person's phone, with its own cookies."""
+    context = chromium.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=1)
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def phone(chromium: Browser) -> Iterator[BrowserContext]:
+    context = new_phone(chromium)
+    yield context
+    context.close()

@@ -112,7 +112,8 @@ def shop_settings(
         platform_url=platform_url,
         appid=shop_world.appid,
         app_secret=shop_world.app_secret,
-        host_names={"xiaohongshu": "小红书"},
+        # The platform's launch URL names the host by client id; a slug is mapped too.
+        host_names={shop_world.world.client_id: "小红书", "xiaohongshu": "小红书"},
     )
     seed_database(settings.database_url, instance="gucci")
     return settings

@@ -46,7 +46,7 @@ def test_a_valid_code_starts_a_session_and_shows_the_page_it_names(
 
 
 def test_the_session_records_scene_and_unionid(
-    shopper: Shopper, launcher: Launcher, shop_settings: ShopSettings
+    shopper: Shopper, launcher: Launcher, shop_settings: ShopSettings, shop_world: ShopWorld
 ) -> None:
     shopper.enter(launcher.launch_url())
 
@@ -58,7 +58,8 @@ def test_the_session_records_scene_and_unionid(
     finally:
         engine.dispose()
     assert row.entry_scene == 1069
-    assert row.entry_host is None  # the platform's launch URL names no host app
+    # The platform's launch URL names the launching host app by its client id.
+    assert row.entry_host == shop_world.world.client_id
     assert customer is not None and customer.openid and customer.unionid
 
 

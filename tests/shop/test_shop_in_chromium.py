@@ -104,7 +104,7 @@ def test_shopping_inside_a_registered_hosts_frame(
     store.get_by_test_id("fulfilment-pickup").check()
     store.get_by_test_id("place-order").click()
     number = store.get_by_test_id("order-number").inner_text()
-    assert store.get_by_test_id("order-source").inner_text() == "场景值 1069（从App打开）"
+    assert store.get_by_test_id("order-source").inner_text() == "小红书 · 场景值 1069（从App打开）"
     store.get_by_test_id("pay-now").click()
     store.get_by_test_id("confirm-payment").click()
 

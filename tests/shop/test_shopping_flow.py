@@ -54,7 +54,7 @@ def test_add_to_bag_checkout_and_the_order_records_where_the_customer_came_from(
     number = placed.headers["location"].removeprefix("/orders/")
     order = entered.get(f"/orders/{number}")
     assert shown(order, "order-number") == number
-    assert shown(order, "order-source") == "场景值 1069（从App打开）"
+    assert shown(order, "order-source") == "小红书 · 场景值 1069（从App打开）"
     assert shown(order, "order-total") == "¥33,300"
     assert shown(order, "order-state") == "待付款"
     assert "恒隆广场" in shown(order, "order-boutique")
@@ -159,7 +159,7 @@ def test_pay_then_staff_ship_and_complete(entered: Shopper, shop_url: str) -> No
         assert staff.post("/staff/signin", signin, password=STAFF_PASSWORD).status_code == 303
         orders = staff.get("/staff/orders")
         assert number in orders.text
-        assert shown(orders, "staff-order-source") == "场景值 1069（从App打开）"
+        assert shown(orders, "staff-order-source") == "小红书 · 场景值 1069（从App打开）"
         assert "恒隆广场" in shown(orders, "staff-order-boutique")
         assert staff.post(f"/staff/orders/{number}/ship", orders).status_code == 303
         # Shipping twice is off the diagram: the order is already shipped.

@@ -8,8 +8,9 @@ import typer
 
 import miniport
 from miniport.cli.audit import audit_app
+from miniport.cli.demo import demo
 from miniport.cli.keys import keys_app
-from miniport.cli.output import JsonAwareGroup, Output
+from miniport.cli.output import JsonAwareGroup
 from miniport.cli.people import operator_app, user_app
 from miniport.cli.ports import port_app
 from miniport.cli.registry import brand_app, host_app, mp_app
@@ -43,6 +44,7 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(audit_app, name="audit")
 serve_app.command("host")(serve_host)
 serve_app.command("shop")(serve_shop)
+app.command("demo")(demo)
 
 
 def _show_version(value: bool) -> None:
@@ -61,21 +63,3 @@ def main(
     ] = False,
 ) -> None:
     """miniport: run brands' mini programs inside partner apps, under the platform's control."""
-
-
-@app.command("demo")
-def demo() -> None:
-    """Seed a fresh demo world under ./var/demo and serve it on 127.0.0.1 until Ctrl-C.
-
-    Deletes the previous demo's data first. Prints the URLs, usernames, passwords and the
-    generated app credentials.
-    """
-    # Imported here: the demo pulls in the web app, which no other command needs.
-    from miniport.platform import demo as demo_world
-
-    out = Output(json_mode=False)
-    try:
-        with out.reported():
-            demo_world.run(out.console)
-    except demo_world.DemoError as error:
-        out.fail(str(error))

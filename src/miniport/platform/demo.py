@@ -1,54 +1,35 @@
-"""``miniport demo``: a fresh platform seeded with the article's world, served on loopback.
+"""The platform's share of ``miniport demo``: register a world and open its ports.
 
-The world itself is data (``WORLD``): the people, brands, mini programs and host apps the
-demo registers. Another host app (京东 / JD) or more brands (Louis Vuitton, Burberry, Coach,
-Cartier, Celine) are entries added there: seeding and printing walk whatever ``WORLD``
-holds. The host and shop services join by being started in ``run`` with ``serving``, the way
-the platform is.
+``miniport.demo`` describes the article's world (names from the host and shop instances,
+URLs from the ports it serves on) as a ``PlatformWorld`` value; ``seed`` registers it through
+the same domain functions the CLI and the console use, and opens each port the way an
+operator would: the host's application is recorded, then the operator approves it, so the
+port's history and the audit log read like any other port's.
 
-The passwords below are fixed on purpose so the walk-through can print them; they exist only
-in this throw-away database under ``var/demo`` and are never used by anything else.
+The passwords in a world are fixed on purpose so the walk-through can print them; they exist
+only in the throw-away database under ``var/demo`` and are never used by anything else.
 """
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
-import uvicorn
-from rich.console import Console
-from rich.markup import escape
-from rich.panel import Panel
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy.orm import Session
 
-from miniport.common.migrate import upgrade
+from miniport.common.clock import utcnow
 from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.accounts.users import create_user
+from miniport.platform.ports.lifecycle import Reason, apply_for_port, approve
+from miniport.platform.ports.states import Actor, ActorKind, PortState, ReasonCategory
 from miniport.platform.registry.admin import (
     create_brand,
     create_host_app,
     create_mini_program,
     create_operator,
 )
-from miniport.platform.runtime import PlatformRuntime
-from miniport.platform.settings import PlatformSettings
-from miniport.platform.web.app import create_app
 
-DEMO_DIR = Path("var/demo")
-LOOPBACK = "127.0.0.1"
-PLATFORM_PORT = 8000
-
-
-# --- the world ---------------------------------------------------------------------------------
+# --- what to register --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -61,6 +42,7 @@ class PersonSeed:
 
 @dataclass(frozen=True)
 class MiniProgramSeed:
+    key: str  # how the rest of the world refers to it (the shop instance's slug)
     name_zh: str
     name_en: str
     entry_url: str
@@ -82,61 +64,33 @@ class HostSeed:
     name_zh: str
     name_en: str
     redirect_uris: tuple[str, ...]
+    webhook_url: str | None = None
     logo_url: str = ""
 
 
 @dataclass(frozen=True)
-class DemoWorld:
+class PortSeed:
+    """A port to open: host ``host_slug`` may run the mini program ``mini_program_key``."""
+
+    host_slug: str
+    mini_program_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlatformWorld:
     people: tuple[PersonSeed, ...]
     brands: tuple[BrandSeed, ...]
     hosts: tuple[HostSeed, ...]
+    ports: tuple[PortSeed, ...] = ()
 
 
-WORLD = DemoWorld(
-    people=(
-        PersonSeed(
-            username="operator",
-            display_name="平台运营 Operator",
-            password="operator-demo-pass",  # noqa: S106  (demo-only, printed on screen)
-            operator=True,
-        ),
-        PersonSeed(
-            username="lin",
-            display_name="林小雨",
-            password="lin-demo-pass",  # noqa: S106  (demo-only, printed on screen)
-        ),
-    ),
-    brands=(
-        BrandSeed(
-            slug="gucci",
-            name_zh="古驰",
-            name_en="Gucci",
-            mini_programs=(
-                MiniProgramSeed(
-                    name_zh="GUCCI古驰线上旗舰店",
-                    name_en="GUCCI Online Flagship Store",
-                    entry_url="http://127.0.0.1:8101/mp/entry",
-                    allowed_paths=("/pages/index", "/pages/product", "/pages/cart"),
-                ),
-            ),
-        ),
-    ),
-    hosts=(
-        HostSeed(
-            slug="xiaohongshu",
-            name_zh="小红书",
-            name_en="Xiaohongshu",
-            redirect_uris=("http://127.0.0.1:8001/auth/callback",),
-        ),
-    ),
-)
-
-
-# --- seeding -----------------------------------------------------------------------------------
+# --- what registering it produced --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SeededMiniProgram:
+    key: str
     brand_slug: str
     name_zh: str
     name_en: str
@@ -152,20 +106,39 @@ class SeededHost:
     name_en: str
     client_id: str
     client_secret: str
+    webhook_secret: str | None
     redirect_uris: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class DemoCredentials:
-    """What the seeding generated: everything a person needs to try the demo by hand."""
+class SeededPort:
+    id: int
+    host_slug: str
+    mini_program_key: str
+    state: str
+
+
+@dataclass(frozen=True)
+class PlatformCredentials:
+    """What seeding generated: the secrets the other services need, shown once."""
 
     people: tuple[PersonSeed, ...]
     mini_programs: tuple[SeededMiniProgram, ...]
     hosts: tuple[SeededHost, ...]
+    ports: tuple[SeededPort, ...]
+
+    def host(self, slug: str) -> SeededHost:
+        return next(host for host in self.hosts if host.slug == slug)
+
+    def mini_program(self, key: str) -> SeededMiniProgram:
+        return next(mp for mp in self.mini_programs if mp.key == key)
+
+    def operator(self) -> PersonSeed:
+        return next(person for person in self.people if person.operator)
 
 
-def seed(session: Session, hasher: PasswordHasher, world: DemoWorld = WORLD) -> DemoCredentials:
-    """Register ``world`` through the same domain functions the CLI uses (flushed only)."""
+def seed(session: Session, hasher: PasswordHasher, world: PlatformWorld) -> PlatformCredentials:
+    """Register ``world`` and open its ports (flushed only; the caller commits)."""
     for person in world.people:
         make = create_operator if person.operator else create_user
         make(
@@ -175,8 +148,31 @@ def seed(session: Session, hasher: PasswordHasher, world: DemoWorld = WORLD) -> 
             display_name=person.display_name,
             password=person.password,
         )
-    mini_programs: list[SeededMiniProgram] = []
-    for brand_seed in world.brands:
+    mini_programs = _register_brands(session, world.brands)
+    hosts = _register_hosts(session, world.hosts)
+    ports: list[SeededPort] = []
+    if world.ports:
+        operators = [person.username for person in world.people if person.operator]
+        if not operators:
+            raise ValueError("opening ports needs an operator among the world's people")
+        ports = _open_ports(
+            session,
+            world.ports,
+            operator=Actor(ActorKind.OPERATOR, operators[0]),
+            client_ids={host.slug: host.client_id for host in hosts},
+            appids={mp.key: mp.appid for mp in mini_programs},
+        )
+    return PlatformCredentials(
+        people=world.people,
+        mini_programs=tuple(mini_programs),
+        hosts=tuple(hosts),
+        ports=tuple(ports),
+    )
+
+
+def _register_brands(session: Session, brands: Sequence[BrandSeed]) -> list[SeededMiniProgram]:
+    seeded: list[SeededMiniProgram] = []
+    for brand_seed in brands:
         brand = create_brand(
             session, slug=brand_seed.slug, name_zh=brand_seed.name_zh, name_en=brand_seed.name_en
         )
@@ -190,8 +186,9 @@ def seed(session: Session, hasher: PasswordHasher, world: DemoWorld = WORLD) -> 
                 allowed_paths=mp_seed.allowed_paths,
                 icon_url=mp_seed.icon_url,
             )
-            mini_programs.append(
+            seeded.append(
                 SeededMiniProgram(
+                    key=mp_seed.key,
                     brand_slug=brand.slug,
                     name_zh=mini_program.name_zh,
                     name_en=mini_program.name_en,
@@ -200,8 +197,12 @@ def seed(session: Session, hasher: PasswordHasher, world: DemoWorld = WORLD) -> 
                     entry_url=mini_program.entry_url,
                 )
             )
-    hosts: list[SeededHost] = []
-    for host_seed in world.hosts:
+    return seeded
+
+
+def _register_hosts(session: Session, hosts: Sequence[HostSeed]) -> list[SeededHost]:
+    seeded: list[SeededHost] = []
+    for host_seed in hosts:
         host, secret = create_host_app(
             session,
             slug=host_seed.slug,
@@ -209,178 +210,56 @@ def seed(session: Session, hasher: PasswordHasher, world: DemoWorld = WORLD) -> 
             name_en=host_seed.name_en,
             redirect_uris=host_seed.redirect_uris,
             logo_url=host_seed.logo_url,
+            webhook_url=host_seed.webhook_url,
         )
-        hosts.append(
+        seeded.append(
             SeededHost(
                 slug=host.slug,
                 name_zh=host.name_zh,
                 name_en=host.name_en,
                 client_id=host.client_id,
                 client_secret=secret,
+                # Generated with the webhook URL; this is its one showing, for the host's config.
+                webhook_secret=host.webhook_secret,
                 redirect_uris=tuple(host.redirect_uris),
             )
         )
-    return DemoCredentials(
-        people=world.people, mini_programs=tuple(mini_programs), hosts=tuple(hosts)
-    )
+    return seeded
 
 
-def demo_settings(data_dir: Path = DEMO_DIR) -> PlatformSettings:
-    """Fixed settings: the demo must not pick up a database URL meant for something else."""
-    return PlatformSettings(
-        environment="development",
-        data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'platform.db'}",
-        base_url=f"http://{LOOPBACK}:{PLATFORM_PORT}",
-    )
-
-
-def reset(settings: PlatformSettings) -> None:
-    """Delete the previous demo's data directory and migrate a fresh database."""
-    shutil.rmtree(settings.data_dir, ignore_errors=True)
-    upgrade("platform", settings.database_url)
-
-
-# --- serving -----------------------------------------------------------------------------------
-
-
-class DemoError(RuntimeError):
-    """The demo cannot start; the message says why and what to do."""
-
-
-def ensure_port_free(port: int) -> None:
-    with socket.socket() as sock:
-        try:
-            sock.bind((LOOPBACK, port))
-        except OSError as error:
-            raise DemoError(
-                f"port {port} on {LOOPBACK} is in use (is another demo still running?); "
-                "stop it and try again"
-            ) from error
-
-
-@contextmanager
-def serving(
-    server: uvicorn.Server, *, name: str, timeout: float = 20.0
-) -> Iterator[threading.Thread]:
-    """Run ``server`` in a thread; stop it when the block ends (Ctrl-C included)."""
-    # A thread, not the main thread: uvicorn then leaves signal handling to us, so Ctrl-C
-    # lands here as KeyboardInterrupt and every server of the demo can be stopped in turn.
-    thread = threading.Thread(target=server.run, name=f"demo-{name}", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise DemoError(f"the {name} server did not start; see the messages above")
-            time.sleep(0.05)
-        yield thread
-    finally:
-        server.should_exit = True
-        try:
-            thread.join(timeout=10)
-        except KeyboardInterrupt:
-            # A second Ctrl-C: stop waiting for open connections to finish.
-            server.force_exit = True
-            thread.join(timeout=5)
-
-
-@dataclass(frozen=True)
-class Page:
-    label: str
-    path: str
-
-
-PAGES = (
-    Page("Sign in", "/signin"),
-    Page("My authorizations", "/account/authorizations"),
-    Page("OpenID discovery", "/.well-known/openid-configuration"),
-    Page("JWKS", "/jwks.json"),
-    Page("API reference", "/docs"),
-)
-
-
-def _page_available(client: httpx.Client, url: str) -> bool:
-    try:
-        return client.get(url).status_code != 404
-    except httpx.HTTPError:
-        return False
-
-
-def print_summary(console: Console, settings: PlatformSettings, creds: DemoCredentials) -> None:
-    """The URLs and credentials, for a person to copy from the terminal."""
-    pages = Table(show_header=False, box=None, pad_edge=False)
-    pages.add_column(style="bold")
-    pages.add_column()
-    with httpx.Client(timeout=5.0) as client:
-        for page in PAGES:
-            url = settings.base_url + page.path
-            # Pages land over several issues; say so rather than print a link that 404s.
-            note = "" if _page_available(client, url) else "  [dim](not available yet)[/]"
-            pages.add_row(page.label, escape(url) + note)
-    console.print(Panel(pages, title=f"miniport platform: {settings.base_url}", title_align="left"))
-
-    lines = ["[bold]People[/] (username / password)"]
-    for person in creds.people:
-        role = "operator" if person.operator else "user"
-        lines.append(f"  {escape(person.username)} / {escape(person.password)}  ({role})")
-    for host in creds.hosts:
-        lines += [
-            f"[bold]Host app {escape(host.name_zh)} / {escape(host.name_en)}[/]",
-            f"  client_id      {host.client_id}",
-            f"  client_secret  {escape(host.client_secret)}",
-            f"  redirect URI   {escape(', '.join(host.redirect_uris))}",
-        ]
-    for mp in creds.mini_programs:
-        lines += [
-            f"[bold]Mini program {escape(mp.name_zh)} / {escape(mp.name_en)}[/] ({mp.brand_slug})",
-            f"  appid          {mp.appid}",
-            f"  secret         {escape(mp.secret)}",
-            f"  entry URL      {escape(mp.entry_url)}",
-        ]
-    lines += [
-        "[dim]Secrets are stored only as hashes: these are shown once, for this demo run.[/]",
-        f"[dim]Data: {escape(str(settings.data_dir.resolve()))}[/]",
-        "[bold]Ctrl-C stops the demo.[/]",
-    ]
-    for line in lines:
-        # Never wrapped, so ids and secrets can be copied whole from any terminal width.
-        console.print(line, soft_wrap=True, highlight=False)
-
-
-def run(console: Console | None = None, data_dir: Path = DEMO_DIR) -> None:
-    """Reset, migrate, seed, serve until Ctrl-C. Raises ``DemoError`` when it cannot start."""
-    console = console or Console()
-    settings = demo_settings(data_dir)
-    ensure_port_free(PLATFORM_PORT)  # before deleting anything a running demo still uses
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with ExitStack() as running:
-        with Progress(*columns, console=console) as progress:
-            step = progress.add_task(f"Resetting {data_dir} and migrating the platform database")
-            reset(settings)
-            progress.update(step, completed=1, total=1)
-
-            step = progress.add_task("Seeding people, brands, mini programs and host apps")
-            runtime = PlatformRuntime.build(settings)
-            running.callback(runtime.close)
-            with runtime.sessions() as session, session.begin():
-                credentials = seed(session, runtime.passwords)
-            progress.update(step, completed=1, total=1)
-
-            step = progress.add_task(f"Starting the platform on {settings.base_url}")
-            config = uvicorn.Config(
-                create_app(settings, runtime=runtime),
-                host=LOOPBACK,
-                port=PLATFORM_PORT,
-                log_level="warning",
-                lifespan="on",
+def _open_ports(
+    session: Session,
+    ports: Sequence[PortSeed],
+    *,
+    operator: Actor,
+    client_ids: dict[str, str],
+    appids: dict[str, str],
+) -> list[SeededPort]:
+    seeded: list[SeededPort] = []
+    now = utcnow()
+    for port_seed in ports:
+        port = apply_for_port(
+            session,
+            client_id=client_ids[port_seed.host_slug],
+            appid=appids[port_seed.mini_program_key],
+            reason_text=port_seed.reason,
+            actor=operator,
+            now=now,
+        )
+        if port.state != PortState.OPEN:  # the brand's policy may have approved it already
+            approve(
+                session,
+                port.id,
+                actor=operator,
+                reason=Reason(ReasonCategory.OTHER, port_seed.reason),
+                now=now,
             )
-            thread = running.enter_context(serving(uvicorn.Server(config), name="platform"))
-            progress.update(step, completed=1, total=1)
-        print_summary(console, settings, credentials)
-        try:
-            while thread.is_alive():
-                thread.join(timeout=0.5)
-        except KeyboardInterrupt:
-            console.print("Stopping…")
-    console.print("Demo stopped.")
+        seeded.append(
+            SeededPort(
+                id=port.id,
+                host_slug=port_seed.host_slug,
+                mini_program_key=port_seed.mini_program_key,
+                state=port.state,
+            )
+        )
+    return seeded

@@ -80,9 +80,9 @@ class EntryRequest:
             raise MalformedEntry("the entry URL carries no launch code")
         raw_scene = query.get("scene", "")
         scene = int(raw_scene) if raw_scene.isdigit() and len(raw_scene) <= 6 else None
-        # The platform's launch URL names no host app today; a ``host`` it (or a future
-        # version) adds is recorded for the brand's reports. It is attribution, not a
-        # credential: the launch code alone decides who the customer is.
+        # The platform's launch URL names the launching host app (its client id, mapped
+        # to a name by ``host_names``); it is recorded for the brand's reports. It is
+        # attribution, not a credential: the launch code alone decides who the customer is.
         raw_host = query.get("host", "")
         host = raw_host if _HOST.fullmatch(raw_host) else None
         path = query.get("path", INDEX_PAGE)[:MAX_PATH_LENGTH] or INDEX_PAGE

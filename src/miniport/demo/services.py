@@ -1,0 +1,101 @@
+"""One demo service as configuration: what it is, where it listens, and its settings.
+
+A service's settings are kept as the plain values its settings class is built from. The
+demo builds the settings object from them in-process (to migrate and seed the service's
+database) and hands the very same values to the service's own process as its
+``MINIPORT_<SERVICE>_*`` environment, so seeding and serving cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from miniport.common.settings import ServiceSettings
+from miniport.host.settings import HostSettings
+from miniport.platform.settings import PlatformSettings
+from miniport.shop.settings import ShopSettings
+
+
+class ServiceKind(StrEnum):
+    PLATFORM = "platform"
+    HOST = "host"
+    SHOP = "shop"
+
+
+# Each kind's ASGI factory (what ``miniport serve …`` runs) and settings class.
+FACTORIES = {
+    ServiceKind.PLATFORM: "miniport.platform.web.asgi:create_app_from_env",
+    ServiceKind.HOST: "miniport.host.web.asgi:create_app_from_env",
+    ServiceKind.SHOP: "miniport.shop.web.asgi:create_app_from_env",
+}
+SETTINGS: dict[ServiceKind, type[ServiceSettings]] = {
+    ServiceKind.PLATFORM: PlatformSettings,
+    ServiceKind.HOST: HostSettings,
+    ServiceKind.SHOP: ShopSettings,
+}
+# A page that answers without a session: the service is up once it responds.
+READY_PATHS = {
+    ServiceKind.PLATFORM: "/.well-known/openid-configuration",
+    ServiceKind.HOST: "/",
+    ServiceKind.SHOP: "/",
+}
+
+
+def env_prefix(kind: ServiceKind) -> str:
+    prefix = SETTINGS[kind].model_config.get("env_prefix")
+    assert isinstance(prefix, str)  # every service settings class declares one
+    return prefix
+
+
+def env_value(value: object) -> str:
+    """A settings value as pydantic-settings reads it back from the environment."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        # Only origin lists are passed as lists; their setting takes a comma-separated value.
+        return ",".join(str(item) for item in value)
+    if isinstance(value, dict):
+        # Maps are read as JSON; 小红书 stays readable in the environment of a process.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    key: str  # the layout's key: platform, xiaohongshu, jd, gucci, louis-vuitton
+    kind: ServiceKind
+    label: str
+    port: int
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        base_url = self.values["base_url"]
+        assert isinstance(base_url, str)
+        return base_url
+
+    @property
+    def factory(self) -> str:
+        return FACTORIES[self.kind]
+
+    @property
+    def ready_url(self) -> str:
+        return self.url + READY_PATHS[self.kind]
+
+    def settings(self) -> ServiceSettings:
+        return SETTINGS[self.kind](**self.values)
+
+    def env(self) -> dict[str, str]:
+        prefix = env_prefix(self.kind)
+        return {prefix + name.upper(): env_value(value) for name, value in self.values.items()}
