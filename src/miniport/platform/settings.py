@@ -45,7 +45,10 @@ class PlatformSettings(ServiceSettings):
     # in-process bus; a redis:// or postgresql:// URL names that server.
     bus_url: str = Field(
         default="",
-        description='Change bus: "" (auto), "inprocess", redis://… or postgresql://….',
+        description=(
+            'Change bus: "" (auto: PostgreSQL LISTEN/NOTIFY, or a file beside a SQLite '
+            'database), "inprocess", redis://… or postgresql://….'
+        ),
     )
     bus_channel: str = Field(
         default="miniport_changes",

@@ -107,6 +107,9 @@ class ShopSettings(ServiceSettings):
         description="Names this store's database, cookies and secret files (shop-<slug>).",
     )
     service_name: str = ""
+    base_url: str = Field(
+        default="http://127.0.0.1:8300", description="Public base URL, no trailing slash."
+    )
     name_zh: str = "GUCCI古驰线上旗舰店"
     name_en: str = "GUCCI Online Flagship Store"
     brand_zh: str = "古驰"
