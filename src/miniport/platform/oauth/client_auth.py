@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Protocol
 from urllib.parse import unquote
 
-from sqlalchemy.orm import Session
-
 from miniport.platform.oauth.errors import InvalidClient, InvalidRequest
-from miniport.platform.registry.lookup import authenticate_host_app
-from miniport.platform.registry.models import HostApp
 
 SUPPORTED_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+class Client(Protocol):
+    """What the protocol core needs to know about an authenticated client."""
+
+    @property
+    def client_id(self) -> str: ...
+
+    @property
+    def id_token_signed_response_alg(self) -> str: ...
+
+
+class ClientDirectory(Protocol):
+    """Where clients are looked up (``registry.directory.HostAppDirectory``)."""
+
+    def authenticate(self, client_id: str, secret: str) -> Client | None:
+        """The client, if ``secret`` is its secret (compared in constant time)."""
+        ...
 
 
 def credentials_from(authorization_header: str | None, form: dict[str, str]) -> tuple[str, str]:
@@ -42,12 +57,12 @@ def credentials_from(authorization_header: str | None, form: dict[str, str]) -> 
 
 
 def authenticate(
-    session: Session, authorization_header: str | None, form: dict[str, str]
-) -> HostApp:
+    clients: ClientDirectory, authorization_header: str | None, form: dict[str, str]
+) -> Client:
     client_id, secret = credentials_from(authorization_header, form)
     if "client_id" in form and form["client_id"] != client_id:
         raise InvalidRequest("client_id does not match the authenticated client")
-    host = authenticate_host_app(session, client_id, secret)
+    host = clients.authenticate(client_id, secret)
     if host is None:
         raise InvalidClient("client authentication failed")
     return host

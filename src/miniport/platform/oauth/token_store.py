@@ -13,16 +13,27 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.tokens import digest, new_secret
+from miniport.platform.db import PlatformBase
 from miniport.platform.oauth.models import IssuedToken, IssuedTokenApp
 
 ACCESS_TOKEN_LIFETIME = dt.timedelta(hours=2)
 REFRESH_TOKEN_LIFETIME = dt.timedelta(days=30)
 ACCESS = "access"
 REFRESH = "refresh"
+
+
+def _table(model: type[PlatformBase]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_TOKENS = _table(IssuedToken)
+_TOKEN_APPS = _table(IssuedTokenApp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,23 +89,31 @@ def issue(
     value = new_secret()
     token_digest = digest(value)
     lifetime = ACCESS_TOKEN_LIFETIME if kind == ACCESS else REFRESH_TOKEN_LIFETIME
-    session.add(
-        IssuedToken(
-            digest=token_digest,
-            kind=kind,
-            family=family,
-            client_id=client_id,
-            user_id=user_id,
-            scope=scope,
-            authorization_details=list(authorization_details),
-            auth_time=auth_time,
-            created_at=now,
-            expires_at=now + lifetime,
-        )
+    # Core inserts, not ORM objects: every token request writes these rows, and the unit of
+    # work's bookkeeping cost several times the insert itself (see benchmarks/RESULTS.md).
+    session.execute(
+        _TOKENS.insert(),
+        {
+            "digest": token_digest,
+            "kind": kind,
+            "family": family,
+            "client_id": client_id,
+            "user_id": user_id,
+            "scope": scope,
+            "authorization_details": list(authorization_details),
+            "auth_time": auth_time,
+            "created_at": now,
+            "expires_at": now + lifetime,
+        },
     )
-    for appid in sorted({item["appid"] for item in authorization_details}):
-        session.add(
-            IssuedTokenApp(digest=token_digest, appid=appid, client_id=client_id, family=family)
+    appids = sorted({item["appid"] for item in authorization_details})
+    if appids:
+        session.execute(
+            _TOKEN_APPS.insert(),
+            [
+                {"digest": token_digest, "appid": appid, "client_id": client_id, "family": family}
+                for appid in appids
+            ],
         )
     return value
 

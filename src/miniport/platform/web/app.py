@@ -15,8 +15,8 @@ from miniport.common.i18n import LocaleMiddleware
 from miniport.platform.ports.jobs import TrialExpiryJob
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
-from miniport.platform.web import errors, mp_errors, port_errors
-from miniport.platform.web.routes import accounts, miniprogram, oauth, ports_api
+from miniport.platform.web import errors, fastpath, mp_errors, port_errors
+from miniport.platform.web.routes import accounts, console_app, miniprogram, oauth, ports_api
 from miniport.platform.web.templating import build_templates, install_page_errors
 from miniport.platform.webhooks.delivery import WebhookWorker
 
@@ -38,7 +38,9 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
             runtime.sessions, runtime.read_sessions, interval=runtime.settings.trial_expiry_interval
         )
         trial_expiry.start()
+        runtime.checkpoints.start()
         yield
+        await asyncio.to_thread(runtime.checkpoints.stop)
         await asyncio.to_thread(trial_expiry.stop)
         await asyncio.to_thread(webhooks.stop)  # waits for sends in flight, off the loop
         runtime.close()
@@ -60,6 +62,9 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
     app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     app.include_router(oauth.router)
     app.include_router(accounts.router)
-    app.include_router(miniprogram.router)
+    app.state.mp_hot_paths = miniprogram.install(app, runtime)
     ports_api.install(app, runtime)
+    console_app.install(app)
+    # Last: the lean path for discovery, JWKS, token and introspection sits in front of all.
+    app.state.hot_paths = fastpath.install(app, runtime)
     return app

@@ -7,6 +7,7 @@ builds its own settings, engine and keys from the environment instead of inherit
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from fastapi import FastAPI
@@ -20,9 +21,17 @@ from miniport.platform.web.app import create_app
 def create_app_from_env() -> FastAPI:
     """The platform app configured from ``MINIPORT_PLATFORM_*`` environment variables."""
     try:
-        return create_app(PlatformSettings())
+        app = create_app(PlatformSettings())
     except (SchemaOutOfDate, SettingsError) as error:
         # A server that cannot start should say why in one line, not in a traceback the
         # ASGI server prints for every worker.
         print(f"miniport platform: {error}", file=sys.stderr)
         raise SystemExit(1) from error
+    # Everything built so far (modules, the app, SQLAlchemy's mappers and caches) lives as
+    # long as the worker. Frozen, the garbage collector stops re-scanning it in every full
+    # collection: unfrozen, those took up to 80 ms here under token load, every few seconds,
+    # and set the token endpoint's p99 (benchmarks/RESULTS.md). Only in server workers: a
+    # test process builds many apps and must be able to collect them.
+    gc.collect()
+    gc.freeze()
+    return app

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from miniport.common.tokens import digest
 from miniport.platform.oauth import pkce, token_store
+from miniport.platform.oauth.client_auth import Client
 from miniport.platform.oauth.errors import InvalidGrant, InvalidRequest
 from miniport.platform.oauth.grants.issuance import GrantContext, TokenResponse, mint_user_tokens
 from miniport.platform.oauth.models import AuthorizationCode
-from miniport.platform.registry.models import HostApp
 
 
 class CodeReplayed(InvalidGrant):
@@ -21,7 +21,7 @@ def exchange_code(
     session: Session,
     context: GrantContext,
     *,
-    host: HostApp,
+    host: Client,
     code: str | None,
     redirect_uri: str | None,
     code_verifier: str | None,

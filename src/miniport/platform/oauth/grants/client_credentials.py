@@ -6,9 +6,9 @@ from sqlalchemy.orm import Session
 
 from miniport.common.tokens import new_secret
 from miniport.platform.oauth import token_store
+from miniport.platform.oauth.client_auth import Client
 from miniport.platform.oauth.errors import InvalidScope
 from miniport.platform.oauth.grants.issuance import GrantContext, TokenResponse
-from miniport.platform.registry.models import HostApp
 
 # "ports": check, apply for and list the host's ports (the partner API of the port work).
 CLIENT_SCOPES = frozenset({"ports"})
@@ -16,7 +16,7 @@ DEFAULT_CLIENT_SCOPE = "ports"
 
 
 def client_token(
-    session: Session, context: GrantContext, *, host: HostApp, scope: str | None
+    session: Session, context: GrantContext, *, host: Client, scope: str | None
 ) -> TokenResponse:
     requested = list(dict.fromkeys(scope.split())) if scope else [DEFAULT_CLIENT_SCOPE]
     unknown = set(requested) - CLIENT_SCOPES

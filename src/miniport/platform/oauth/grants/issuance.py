@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from miniport.platform.identifiers import IdentifierDeriver
 from miniport.platform.keys.keyring import Keyring
 from miniport.platform.oauth import id_token, token_store
-from miniport.platform.registry.models import HostApp
+from miniport.platform.oauth.client_auth import Client
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def mint_user_tokens(
     session: Session,
     context: GrantContext,
     *,
-    host: HostApp,
+    host: Client,
     user_id: int,
     family: str,
     scope: str,

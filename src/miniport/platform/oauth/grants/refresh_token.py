@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from miniport.platform.oauth import token_store
+from miniport.platform.oauth.client_auth import Client
 from miniport.platform.oauth.errors import InvalidGrant, InvalidRequest, InvalidScope
 from miniport.platform.oauth.grants.issuance import GrantContext, TokenResponse, mint_user_tokens
-from miniport.platform.registry.models import HostApp
 
 
 class RefreshReplayed(InvalidGrant):
@@ -22,7 +22,7 @@ def refresh(
     session: Session,
     context: GrantContext,
     *,
-    host: HostApp,
+    host: Client,
     refresh_token: str | None,
     scope: str | None,
 ) -> TokenResponse:
