@@ -1,0 +1,1 @@
+"""Load benchmarks for the platform's hot paths (``python -m benchmarks.run``)."""

@@ -1,0 +1,24 @@
+-- Shared by every benchmark script: after the run, print one machine-readable line with the
+-- exact counts and latency percentiles (microseconds), so the harness never has to parse
+-- wrk's human-oriented, unit-suffixed text. Scripts that check answers count refusals in a
+-- per-thread global `app_errors` (an API answering HTTP 200 with an errcode is no success).
+local threads = {}
+
+setup = function(thread)
+  table.insert(threads, thread)
+end
+
+done = function(summary, latency, requests)
+  local app_errors = 0
+  for _, thread in ipairs(threads) do
+    app_errors = app_errors + (thread:get("app_errors") or 0)
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    "BENCH_RESULT {\"requests\":%d,\"duration_us\":%d,\"status_errors\":%d," ..
+    "\"socket_errors\":%d,\"app_errors\":%d,\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d," ..
+    "\"max_us\":%d}\n",
+    summary.requests, summary.duration, errors.status,
+    errors.connect + errors.read + errors.write + errors.timeout, app_errors,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end

@@ -1,0 +1,352 @@
+"""``python -m benchmarks.run`` (``make bench``): the platform's hot paths under wrk.
+
+Creates a throw-away data directory, migrates and seeds it, starts the platform with one
+worker pinned to CPU 0, loads each endpoint with ``wrk -t1 -c32`` pinned to CPU 1 (a warm-up,
+then ``--runs`` measured runs), measures ``decide`` and a 100,000-port worker in process, and
+writes the medians with their targets into ``benchmarks/RESULTS.md``. Everything it starts is
+stopped again, on errors and Ctrl-C too, and nothing but 127.0.0.1 is ever loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from benchmarks import decide, ports_scale, report
+from benchmarks.endpoints import ENDPOINTS, Context, Endpoint, Prepared
+from benchmarks.machine import wait_for_quiet
+from benchmarks.seed import seed
+from benchmarks.servers import ServerChoice, running_server
+from benchmarks.wrk import LOOPBACK, Load, WrkError, run_wrk, wrk_binary
+from miniport.common.migrate import upgrade
+from miniport.platform.settings import PlatformSettings
+
+RESULTS = Path(__file__).parent / "RESULTS.md"
+SERVER_CPU = 0
+LOAD_CPU = 1
+DECIDE = "decide"
+PORTS_100K = "ports-100k"
+DECISIONS_PER_SECOND = 1_000_000
+RSS_LIMIT_MB = 200.0
+REBUILD_LIMIT_MS = 200.0
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """Before each run, wait up to ``wait_s`` for the machine to be at most this busy."""
+
+    threshold: float = 0.10
+    wait_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this invocation measures, and how."""
+
+    endpoints: tuple[Endpoint, ...]
+    in_process: tuple[str, ...]
+    choice: ServerChoice
+    load: Load
+    runs: int
+    warmup_s: float
+    quiet: Quiet
+    pin: bool
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _server_env(data_dir: Path, base_url: str) -> dict[str, str]:
+    return {
+        "MINIPORT_PLATFORM_DATA_DIR": str(data_dir),
+        "MINIPORT_PLATFORM_BASE_URL": base_url,
+        # Otherwise the defaults of `miniport serve platform` on SQLite: in-process bus,
+        # webhook delivery and trial-expiry threads running.
+        "MINIPORT_PLATFORM_ENVIRONMENT": "production",
+    }
+
+
+def _probe(base_url: str, prepared: Prepared) -> None:
+    """One request shaped like the load, which must succeed: a benchmark of 401s is no use."""
+    try:
+        response = httpx.request(
+            prepared.method,
+            base_url + prepared.path,
+            content=prepared.body or None,
+            headers=prepared.headers,
+            timeout=10,
+        )
+    except httpx.HTTPError as error:
+        raise WrkError(f"{prepared.method} {prepared.path} got no answer: {error!r}") from error
+    compact = response.text.replace(" ", "")
+    refused = '"errcode":' in compact and '"errcode":0' not in compact
+    if response.status_code >= 300 or refused:
+        raise WrkError(
+            f"{prepared.method} {prepared.path} answered {response.status_code}: "
+            f"{response.text[:300]}"
+        )
+
+
+def _issue_access_token(context: Context) -> str:
+    seeded = context.seeded
+    response = httpx.post(
+        context.base_url + "/token",
+        data={"grant_type": "client_credentials"},
+        auth=(seeded.client_id, seeded.client_secret),
+        timeout=10,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResult:
+    load = plan.load
+    results = []
+    background: list[float | None] = []
+    server_cpu: list[float] = []
+    if plan.warmup_s > 0:
+        prepared = endpoint.prepare(context, plan.warmup_s)
+        _probe(context.base_url, prepared)
+        warmup = Load(load.connections, load.threads, plan.warmup_s, load.cpu)
+        run_wrk(
+            context.base_url + prepared.path, script=prepared.script, env=prepared.env, load=warmup
+        )
+    for number in range(1, plan.runs + 1):
+        prepared = endpoint.prepare(context, load.duration_s)
+        _probe(context.base_url, prepared)
+        background.append(wait_for_quiet(threshold=plan.quiet.threshold, timeout=plan.quiet.wait_s))
+        cpu_before = context.server.cpu_seconds()
+        run = run_wrk(
+            context.base_url + prepared.path, script=prepared.script, env=prepared.env, load=load
+        )
+        server_cpu.append(context.server.cpu_seconds() - cpu_before)
+        if prepared.inputs is not None and run.requests >= prepared.inputs:
+            run = dataclasses.replace(run, inputs_exhausted=True)
+        notes = [f"server used {server_cpu[-1] / run.duration_s:.0%} of its CPU"]
+        if not run.clean:
+            notes.append(f"{run.status_errors + run.socket_errors + run.app_errors} errors")
+        if run.inputs_exhausted:
+            notes.append(f"all {prepared.inputs:,} inputs were used before the time was up")
+        if background[-1] is not None:
+            notes.append(f"others used {background[-1]:.0%} of the CPUs just before")
+        print(
+            f"  {endpoint.name} run {number}/{plan.runs}: {run.rps:,.0f} req/s, "
+            f"p50 {run.p50_ms:.2f} ms, p99 {run.p99_ms:.2f} ms ({'; '.join(notes)})",
+            flush=True,
+        )
+        results.append(run)
+    return report.HttpResult(
+        endpoint.name,
+        endpoint.request,
+        endpoint.target_rps,
+        tuple(results),
+        background=tuple(background),
+        server_cpu_s=tuple(server_cpu),
+    )
+
+
+def _measure_http(plan: Plan, data_dir: Path, result: report.Report) -> None:
+    port = _free_port()
+    base_url = f"http://{LOOPBACK}:{port}"
+    settings = PlatformSettings(data_dir=data_dir, base_url=base_url, environment="production")
+    print(f"seeding {data_dir} …", flush=True)
+    seeded = seed(settings)
+    print(f"starting {plan.choice.label} on {base_url} …", flush=True)
+    with running_server(
+        plan.choice,
+        port=port,
+        env=_server_env(data_dir, base_url),
+        cpu=SERVER_CPU if plan.pin else None,
+        log=data_dir / "server.log",
+    ) as server:
+        context = Context(
+            base_url=server.url,
+            server=server,
+            seeded=seeded,
+            data_dir=data_dir,
+            settings=settings,
+            duration_s=plan.load.duration_s,
+        )
+        try:
+            context.access_token = _issue_access_token(context)
+            for endpoint in plan.endpoints:
+                try:
+                    measured = measure(endpoint, context, plan)
+                except WrkError as error:
+                    # Recorded as a failure of this endpoint; the others are still measured.
+                    print(f"  {endpoint.name} failed: {error}", flush=True)
+                    measured = report.HttpResult(
+                        endpoint.name, endpoint.request, endpoint.target_rps, (), error=str(error)
+                    )
+                result.http.append(measured)
+        finally:
+            context.close()
+
+
+def _measure_decide(result: report.Report) -> None:
+    print("measuring decide in process …", flush=True)
+    for case in decide.measure():
+        print(f"  {case.case}: {case.per_second:,.0f} decisions/s", flush=True)
+        result.in_process.append(
+            report.InProcessResult(
+                name=f"`decide`: {case.case}",
+                value=case.per_second,
+                unit="decisions/s",
+                target=f"≥ {DECISIONS_PER_SECOND:,}/s",
+                passed=case.per_second >= DECISIONS_PER_SECOND,
+            )
+        )
+
+
+def _measure_ports_scale(plan: Plan, data_dir: Path, result: report.Report) -> None:
+    port = _free_port()
+    base_url = f"http://{LOOPBACK}:{port}"
+    settings = PlatformSettings(data_dir=data_dir, base_url=base_url, environment="production")
+    upgrade("platform", settings.database_url)
+    print(f"writing {ports_scale.HOSTS * ports_scale.MINI_PROGRAMS:,} ports …", flush=True)
+    ports = ports_scale.seed_ports(settings.database_url)
+    with running_server(
+        plan.choice,
+        port=port,
+        env=_server_env(data_dir, base_url),
+        cpu=SERVER_CPU if plan.pin else None,
+        log=data_dir / "server.log",
+    ) as server:
+        for _ in range(100):  # a little traffic, so the worker is measured as it serves
+            httpx.get(server.url + "/jwks.json", timeout=10).raise_for_status()
+        rss = server.rss_mb()
+    print(f"  worker with {ports:,} ports: {rss:.1f} MB resident", flush=True)
+    in_snapshot, rebuild_ms = ports_scale.measure_rebuild(settings.database_url)
+    print(f"  snapshot of {in_snapshot:,} ports rebuilt in {rebuild_ms:.1f} ms", flush=True)
+    result.in_process += [
+        report.InProcessResult(
+            name=f"resident memory of a worker holding {ports:,} ports ({plan.choice.name})",
+            value=rss,
+            unit="MB",
+            target=f"< {RSS_LIMIT_MB:g} MB",
+            passed=rss < RSS_LIMIT_MB,
+            note="VmRSS from /proc after start-up and 100 requests",
+        ),
+        report.InProcessResult(
+            name=f"port snapshot rebuild, {in_snapshot:,} ports",
+            value=rebuild_ms,
+            unit="ms",
+            target=f"< {REBUILD_LIMIT_MS:g} ms",
+            passed=rebuild_ms < REBUILD_LIMIT_MS,
+            note=f"median of {ports_scale.REBUILDS} reloads in a fresh process",
+        ),
+    ]
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=(__doc__ or "").split("\n\n")[0]
+    )
+    names = [endpoint.name for endpoint in ENDPOINTS] + [DECIDE, PORTS_100K]
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=names,
+        metavar="NAME",
+        help=f"measure only this (repeatable): {', '.join(names)}",
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per run (10)")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs per endpoint (3)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds (2)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
+    parser.add_argument(
+        "--loop", default="auto", help="event loop: uvicorn auto|asyncio|uvloop, granian too"
+    )
+    parser.add_argument("--http", default="auto", help="uvicorn HTTP parser: auto|h11|httptools")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help="where to write the results block (default benchmarks/RESULTS.md)",
+    )
+    parser.add_argument(
+        "--quiet-threshold",
+        type=float,
+        default=0.10,
+        help="before each run, wait until other processes use at most this share of all "
+        "CPUs (0.10)",
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=120.0, help="longest wait for that, seconds (120)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    return parser.parse_args(argv)
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    # SIGTERM takes the same way out as Ctrl-C, so the finally blocks stop the server.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    wrk_binary()
+    signal.signal(signal.SIGTERM, _terminate)
+    chosen = set(args.only or ())
+    pin = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+    plan = Plan(
+        endpoints=tuple(e for e in ENDPOINTS if not chosen or e.name in chosen),
+        in_process=tuple(name for name in (DECIDE, PORTS_100K) if not chosen or name in chosen),
+        choice=ServerChoice(args.server, args.loop, args.http),
+        load=Load(args.connections, 1, args.duration, LOAD_CPU if pin else None),
+        runs=args.runs,
+        warmup_s=args.warmup,
+        quiet=Quiet(args.quiet_threshold, args.quiet_wait),
+        pin=pin,
+    )
+    result = report.Report(
+        server_label=plan.choice.label,
+        server_version=plan.choice.version(),
+        runs=args.runs,
+        duration_s=args.duration,
+        connections=args.connections,
+        pinned=pin,
+        only=tuple(args.only or ()),
+    )
+    data_dir = Path(tempfile.mkdtemp(prefix="miniport-bench-"))
+    (data_dir / "http").mkdir()
+    (data_dir / "ports-100k").mkdir()
+    try:
+        if plan.endpoints:
+            _measure_http(plan, data_dir / "http", result)
+        if DECIDE in plan.in_process:
+            _measure_decide(result)
+        if PORTS_100K in plan.in_process:
+            _measure_ports_scale(plan, data_dir / "ports-100k", result)
+        report.write(args.output, plan.choice.key, result)
+        print(report.render(result))
+        print(f"written to {args.output}")
+        return 0 if result.passed else 1
+    except KeyboardInterrupt:
+        print("interrupted; everything started was stopped", file=sys.stderr)
+        return 130
+    finally:
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
