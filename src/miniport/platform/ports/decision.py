@@ -9,21 +9,24 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Decisions and rules are named tuples rather than frozen dataclasses: just as immutable,
+# but built several times faster, which is most of a 100,000-port snapshot rebuild.
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     open: bool
     reason: str  # "open", or why not (stable codes, documented in docs/api.md)
     port_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PortRule:
+class PortRule(NamedTuple):
     """What the snapshot knows about one port.
 
     ``fixed`` is the decision when it does not depend on the user or the time (most ports:
     open to everyone, or not open at all), precomputed so those decisions are a lookup.
+    ``salt`` is only computed for rules that need the rollout hash.
     """
 
     port_id: int
@@ -99,15 +102,16 @@ def make_rule(
         fixed = _CLOSED_BY_STATE.get(state, NO_PORT)
     elif rollout_percent >= 100 and trial_ends_at is None:
         fixed = Decision(True, "open", port_id)
+    salt = port_salt(port_id) if fixed is None and rollout_percent < 100 else b""
     return PortRule(
-        port_id=port_id,
-        state=state,
-        rollout_percent=rollout_percent,
-        allow_list=allow_list,
-        trial_ends_at=trial_ends_at,
-        daily_launch_quota=daily_launch_quota,
-        fixed=fixed,
-        salt=port_salt(port_id),
+        port_id,
+        state,
+        rollout_percent,
+        allow_list,
+        trial_ends_at,
+        daily_launch_quota,
+        fixed,
+        salt,
     )
 
 
