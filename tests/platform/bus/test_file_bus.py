@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from miniport.common.clock import utcnow
@@ -113,6 +114,13 @@ def test_the_cli_reaches_a_running_worker(platform_settings: PlatformSettings) -
         runtime.close()
 
 
+def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
 def test_a_shrunk_file_makes_listeners_reload_everything(tmp_path: Path) -> None:
     heard: list[str] = []
     listener, publisher = FileBus(tmp_path / "bus"), FileBus(tmp_path / "bus")
@@ -120,6 +128,8 @@ def test_a_shrunk_file_makes_listeners_reload_everything(tmp_path: Path) -> None
     listener.start()
     try:
         assert listener.wait_connected(5)
+        # Subscribing reloads every topic once (asynchronously); let that settle first.
+        _wait_for(lambda: len(set(heard)) == 4)
         heard.clear()
         publisher.publish("ports")
         deadline = time.monotonic() + 2
