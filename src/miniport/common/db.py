@@ -147,9 +147,7 @@ def mark_changed(session: Session, topic: str) -> None:
     session.info.setdefault(_CHANGED, set()).add(topic)
 
 
-def on_commit_changes(
-    factory: sessionmaker[Session], publish: Callable[[str], None]
-) -> None:
+def on_commit_changes(factory: sessionmaker[Session], publish: Callable[[str], None]) -> None:
     def _publish(session: Session) -> None:
         for topic in sorted(session.info.pop(_CHANGED, ())):
             publish(topic)

@@ -25,7 +25,9 @@ class PlatformSettings(ServiceSettings):
     display_name_en: str = "WeChat"
     identifier_secret: SecretStr | None = Field(
         default=None,
-        description="Key for deriving openid/unionid/pairwise sub; generated into data_dir when unset.",
+        description=(
+            "Key for deriving openid/unionid/pairwise sub; generated into data_dir when unset."
+        ),
     )
     cookie_secret: SecretStr | None = Field(
         default=None, description="Key for CSRF tokens; generated into data_dir when unset."
