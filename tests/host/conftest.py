@@ -17,7 +17,8 @@ from miniport.host.accounts.passwords import PasswordHasher
 from miniport.host.seed import seed_instance
 from miniport.host.settings import HostSettings, instance_defaults
 from miniport.host.web.app import create_app
-from miniport.platform.registry import admin
+from miniport.platform.ports.states import Actor
+from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.runtime import PlatformRuntime
 from miniport.sdk.errors import TransportError
 from miniport.sdk.models import MiniProgramCard, PortCheck
@@ -134,7 +135,9 @@ def join_host_to_platform(runtime: PlatformRuntime, world: World, host_url: str)
     with runtime.sessions() as session, session.begin():
         host = admin.get_host_app(session, world.client_id)
         host.redirect_uris = [*host.redirect_uris, host_url + "/auth/callback"]
-        secret = admin.set_webhook_url(session, host, host_url + "/webhooks/platform")
+        secret = partner_webhooks.set_webhook_url(
+            session, host, host_url + "/webhooks/platform", actor=Actor.system()
+        )
     assert secret is not None
     return secret
 

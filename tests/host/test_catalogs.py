@@ -7,14 +7,19 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+import miniport.common
 import miniport.host
 from miniport.host.web.templating import LOCALE_DIR
 
 HOST_DIR = Path(miniport.host.__file__).parent
+COMMON_DIR = Path(miniport.common.__file__).parent
+# The shared modules whose texts the host's pages show (form errors, page errors).
+COMMON_SOURCES = ("forms.py", "templating.py")
 
 
 def extracted() -> set[str]:
-    """The msgids ``pybabel extract -F babel.cfg`` finds in the host package."""
+    """The msgids ``pybabel extract -F babel.cfg`` finds in the host package and the shared
+    modules it uses (the command in the catalogs' header)."""
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     options_map = {
         "**/templates/**.html": {
@@ -23,11 +28,13 @@ def extracted() -> set[str]:
             "newstyle_gettext": "true",
         }
     }
+    found = [
+        *extract_from_dir(HOST_DIR, method_map, options_map),
+        *extract_from_dir(COMMON_DIR, [(name, "python") for name in COMMON_SOURCES]),
+    ]
     return {
         message if isinstance(message, str) else message[0]
-        for _file, _line, message, _comments, _context in extract_from_dir(
-            HOST_DIR, method_map, options_map
-        )
+        for _file, _line, message, _comments, _context in found
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.db import make_engine, make_sessionmaker
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry.admin import create_mini_program
 from miniport.platform.runtime import PlatformRuntime
 from miniport.shop.seed import seed_database
@@ -86,6 +87,7 @@ def shop_world(runtime: PlatformRuntime, shop_port: int) -> ShopWorld:
             name_en="GUCCI Online Flagship Store (test)",
             entry_url=f"http://127.0.0.1:{shop_port}/mp/entry",
             allowed_paths=list(MINI_PROGRAM_PAGES),
+            actor=Actor.system(),
         )
         open_port(session, client_id=world.client_id, appid=mini_program.appid)
     return ShopWorld(world=world, appid=mini_program.appid, app_secret=secret)

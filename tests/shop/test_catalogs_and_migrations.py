@@ -16,6 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+import miniport.common
 import miniport.shop
 from miniport.common.db import make_engine
 from miniport.common.i18n import LOCALES, Catalogs
@@ -32,6 +33,9 @@ from miniport.shop.web.templating import LOCALE_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP_SOURCES = Path(miniport.shop.__file__).parent
+COMMON_SOURCES = Path(miniport.common.__file__).parent
+# The shared modules whose texts the store's pages show (form errors, page errors).
+SHARED_MODULES = ("forms.py", "templating.py")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -39,9 +43,10 @@ def _extracted() -> dict[str, str]:
     with (REPO / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     found: dict[str, str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        SHOP_SOURCES, method_map, options_map
-    ):
+    for filename, lineno, message, _comments, _context in [
+        *extract_from_dir(SHOP_SOURCES, method_map, options_map),
+        *extract_from_dir(COMMON_SOURCES, [(name, "python") for name in SHARED_MODULES]),
+    ]:
         # A plural message is one catalog entry, found by its singular msgid.
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:

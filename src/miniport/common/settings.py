@@ -1,5 +1,9 @@
 """The settings every service shares; each service subclasses with its own env prefix.
 
+``ServiceSettings`` is what every service has; ``PartnerSettings`` adds what the services on
+the partners' side of the platform (host apps, brand stores) share: one codebase serving
+many named instances, each talking to the platform and signing its own cookies.
+
 Settings are built explicitly (``PlatformSettings()`` reads the environment, tests pass
 values directly) and never at import time.
 """
@@ -9,12 +13,14 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 Environment = Literal["development", "test", "production"]
+# An instance's name; it names the instance's database, cookies and secret files.
+InstanceSlug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,31}$")]
 
 # Values people paste from examples; refused as secrets anywhere but on a developer's laptop.
 PLACEHOLDER_SECRETS = frozenset(
@@ -38,6 +44,14 @@ MIN_SECRET_LENGTH = 32
 
 class SettingsError(ValueError):
     """A setting that cannot be used as given."""
+
+
+def http_base_url(value: str, *, name: str) -> str:
+    """``value`` without a trailing slash; refused unless it is an http(s) URL."""
+    value = value.rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must start with http:// or https://")
+    return value
 
 
 def check_secret(name: str, value: str, environment: Environment) -> None:
@@ -67,10 +81,7 @@ class ServiceSettings(BaseSettings):
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        value = value.rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value
+        return http_base_url(value, name="base_url")
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:
@@ -109,3 +120,39 @@ class ServiceSettings(BaseSettings):
         finally:
             tmp.unlink()
         return value
+
+
+class PartnerSettings(ServiceSettings):
+    """A service on the partners' side: many named instances, each a client of the platform.
+
+    ``service_name`` defaults to ``<service_kind>-<slug>``, so two instances sharing a data
+    directory never share a database or a key.
+    """
+
+    service_kind: ClassVar[str]  # "host", "shop": starts each instance's service_name
+
+    slug: InstanceSlug  # each service gives its own default instance
+    service_name: str = ""
+    platform_url: str = Field(
+        default="http://127.0.0.1:8000", description="The platform's base URL (its issuer)."
+    )
+    cookie_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for CSRF tokens and signed cookies; generated into data_dir when unset.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _service_name_from_slug(cls, values: Any) -> Any:
+        if isinstance(values, dict) and not values.get("service_name"):
+            slug = values.get("slug") or cls.model_fields["slug"].default
+            values = {**values, "service_name": f"{cls.service_kind}-{slug}"}
+        return values
+
+    @field_validator("platform_url")
+    @classmethod
+    def _platform_url(cls, value: str) -> str:
+        return http_base_url(value, name="platform_url")
+
+    def cookie_key(self) -> bytes:
+        return self.load_or_create_secret("cookie", self.cookie_secret).encode()

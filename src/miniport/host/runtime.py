@@ -6,12 +6,15 @@ Built once per app by ``create_app``; domain code receives the parts it needs as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.db import make_engine, make_sessionmaker, read_only_engine
 from miniport.common.migrate import ensure_current
+from miniport.common.signin_throttle import SigninLimits, SigninThrottle
+from miniport.host.accounts.models import SigninFailureWindow
 from miniport.host.accounts.passwords import PasswordHasher
 from miniport.host.container.sealing import Sealer
 from miniport.host.mini_program_cards.cache import CheckCache
@@ -29,6 +32,7 @@ class HostRuntime:
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     passwords: PasswordHasher
+    signin_throttle: SigninThrottle
     cookie_key: bytes
     user_key_secret: bytes
     sealer: Sealer
@@ -56,6 +60,14 @@ class HostRuntime:
                 time_cost=settings.argon2_time_cost,
                 memory_cost=settings.argon2_memory_cost,
                 parallelism=settings.argon2_parallelism,
+            ),
+            signin_throttle=SigninThrottle(
+                SigninFailureWindow,
+                SigninLimits(
+                    per_account=settings.signin_max_failures_per_account,
+                    per_address=settings.signin_max_failures_per_address,
+                    window=timedelta(seconds=settings.signin_window_seconds),
+                ),
             ),
             cookie_key=settings.cookie_key(),
             user_key_secret=settings.user_key_key(),

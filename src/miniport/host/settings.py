@@ -10,12 +10,12 @@ demo runs, so their branding lives in one place:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from miniport.common.settings import ServiceSettings
+from miniport.common.settings import InstanceSlug, PartnerSettings
 
 CALLBACK_PATH = "/auth/callback"
 WEBHOOK_PATH = "/webhooks/platform"
@@ -57,15 +57,14 @@ def instance_defaults(slug: str) -> dict[str, Any]:
         raise ValueError(f"unknown host instance {slug!r}; known: {sorted(INSTANCES)}") from None
 
 
-class HostSettings(ServiceSettings):
+class HostSettings(PartnerSettings):
     model_config = SettingsConfigDict(env_prefix="MINIPORT_HOST_", extra="ignore")
+    service_kind: ClassVar[str] = "host"
 
-    slug: str = Field(
+    slug: InstanceSlug = Field(
         default="xiaohongshu",
-        pattern=r"^[a-z][a-z0-9-]{1,31}$",
         description="Names this instance's database and secret files (host-<slug>).",
     )
-    service_name: str = ""
     base_url: str = Field(
         default="http://127.0.0.1:8100", description="Public base URL, no trailing slash."
     )
@@ -86,18 +85,12 @@ class HostSettings(ServiceSettings):
         description="An SVG logo; empty means the bundled logo named after the slug.",
     )
 
-    platform_url: str = Field(
-        default="http://127.0.0.1:8000", description="The platform's base URL (issuer)."
-    )
     client_id: str = Field(default="", description="This host app's client id on the platform.")
     client_secret: SecretStr = Field(
         default=SecretStr(""), description="This host app's client secret on the platform."
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="The whsec_… secret the platform signs its webhooks with."
-    )
-    cookie_secret: SecretStr | None = Field(
-        default=None, description="Key for CSRF tokens; generated into data_dir when unset."
     )
     user_key_secret: SecretStr | None = Field(
         default=None,
@@ -112,6 +105,10 @@ class HostSettings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
+    # Sign-in throttling (miniport.common.signin_throttle), as on the platform.
+    signin_max_failures_per_account: int = Field(default=5, ge=1)
+    signin_max_failures_per_address: int = Field(default=20, ge=1)
+    signin_window_seconds: int = Field(default=300, ge=1)
     browser_session_hours: int = 24 * 14
     check_cache_seconds: float = Field(
         default=30.0, ge=0, description="How long a port check answer is reused for a user."
@@ -120,23 +117,6 @@ class HostSettings(ServiceSettings):
         default=10, ge=1, le=60, description="How long a started platform authorization lives."
     )
     check_schema_on_start: bool = True
-
-    @model_validator(mode="before")
-    @classmethod
-    def _service_name_from_slug(cls, values: Any) -> Any:
-        # Files in data_dir (database, generated secrets) carry the instance's slug, so two
-        # host apps sharing a data directory never share a database or a key.
-        if isinstance(values, dict) and not values.get("service_name"):
-            values = {**values, "service_name": f"host-{values.get('slug') or 'xiaohongshu'}"}
-        return values
-
-    @field_validator("platform_url")
-    @classmethod
-    def _platform_url(cls, value: str) -> str:
-        value = value.rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("platform_url must start with http:// or https://")
-        return value
 
     @property
     def redirect_uri(self) -> str:
@@ -152,9 +132,6 @@ class HostSettings(ServiceSettings):
 
     def tagline(self, locale: str) -> str:
         return self.tagline_zh if locale.startswith("zh") else self.tagline_en
-
-    def cookie_key(self) -> bytes:
-        return self.load_or_create_secret("cookie", self.cookie_secret).encode()
 
     def user_key_key(self) -> bytes:
         return self.load_or_create_secret("user-key", self.user_key_secret).encode()

@@ -14,13 +14,13 @@ Lists and maps come from the environment as JSON (``MINIPORT_SHOP_HOST_NAMES='{"
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from miniport.common.settings import ServiceSettings
+from miniport.common.settings import InstanceSlug, PartnerSettings
 
 ENTRY_PATH = "/mp/entry"
 _COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -98,15 +98,14 @@ def web_origin(value: str) -> str:
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
-class ShopSettings(ServiceSettings):
+class ShopSettings(PartnerSettings):
     model_config = SettingsConfigDict(env_prefix="MINIPORT_SHOP_", extra="ignore")
+    service_kind: ClassVar[str] = "shop"
 
-    slug: str = Field(
+    slug: InstanceSlug = Field(
         default="gucci",
-        pattern=r"^[a-z][a-z0-9-]{1,31}$",
         description="Names this store's database, cookies and secret files (shop-<slug>).",
     )
-    service_name: str = ""
     base_url: str = Field(
         default="http://127.0.0.1:8300", description="Public base URL, no trailing slash."
     )
@@ -128,9 +127,6 @@ class ShopSettings(ServiceSettings):
     accent_color: str = Field(default="#a88a4f", pattern=_COLOUR)
     tint_color: str = Field(default="#f6f2ea", pattern=_COLOUR)
 
-    platform_url: str = Field(
-        default="http://127.0.0.1:8000", description="The platform's base URL."
-    )
     appid: str = Field(default="", description="This mini program's appid on the platform.")
     app_secret: SecretStr = Field(
         default=SecretStr(""), description="This mini program's app secret on the platform."
@@ -143,9 +139,6 @@ class ShopSettings(ServiceSettings):
         default_factory=dict,
         description="Display names for host apps an entry names (client id or slug → name).",
     )
-    cookie_secret: SecretStr | None = Field(
-        default=None, description="Key for CSRF tokens and staff cookies; generated when unset."
-    )
     staff_password: SecretStr | None = Field(
         default=None,
         description="Password of the brand's staff pages (/staff); generated when unset.",
@@ -155,23 +148,6 @@ class ShopSettings(ServiceSettings):
     )
     staff_session_hours: int = Field(default=8, ge=1, le=24 * 7)
     check_schema_on_start: bool = True
-
-    @model_validator(mode="before")
-    @classmethod
-    def _service_name_from_slug(cls, values: Any) -> Any:
-        # Files in data_dir (database, generated secrets) carry the store's slug, so two
-        # stores sharing a data directory never share a database or a key.
-        if isinstance(values, dict) and not values.get("service_name"):
-            values = {**values, "service_name": f"shop-{values.get('slug') or 'gucci'}"}
-        return values
-
-    @field_validator("platform_url")
-    @classmethod
-    def _platform_url(cls, value: str) -> str:
-        value = value.rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("platform_url must start with http:// or https://")
-        return value
 
     @field_validator("frame_ancestors", mode="before")
     @classmethod
@@ -223,9 +199,6 @@ class ShopSettings(ServiceSettings):
         if not host:
             return None
         return self.host_names.get(host, host)
-
-    def cookie_key(self) -> bytes:
-        return self.load_or_create_secret("cookie", self.cookie_secret).encode()
 
     def staff_password_value(self) -> str:
         """The staff password: configured, else generated into ``data_dir`` on first use."""

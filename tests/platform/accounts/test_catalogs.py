@@ -11,23 +11,27 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+import miniport.common
 import miniport.platform
 from miniport.common.i18n import LOCALES, Catalogs
 from miniport.platform.web.templating import LOCALE_DIR, TEMPLATE_DIR
 
 REPO = Path(__file__).resolve().parents[3]
 PLATFORM_SOURCES = Path(miniport.platform.__file__).parent
+COMMON_SOURCES = Path(miniport.common.__file__).parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _extracted(directory: Path) -> dict[str, str]:
-    """msgid → where it was found, using the same babel.cfg as ``pybabel extract``."""
+    """msgid → where it was found, using the same babel.cfg as ``pybabel extract``, with the
+    shared page errors (``common/templating.py``) that the platform's catalogs also hold."""
     with (REPO / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     found: dict[str, str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        directory, method_map, options_map
-    ):
+    for filename, lineno, message, _comments, _context in [
+        *extract_from_dir(directory, method_map, options_map),
+        *extract_from_dir(COMMON_SOURCES, [("templating.py", "python")]),
+    ]:
         msgids = message if isinstance(message, tuple) else (message,)
         for msgid in msgids:
             if msgid:

@@ -1,4 +1,4 @@
-"""The host app's own people and their signed-in browsers."""
+"""The host app's own people, their signed-in browsers and their failed sign-ins."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from miniport.common.clock import utcnow
 from miniport.common.db import UTCDateTime
+from miniport.common.signin_throttle import SigninFailureColumns
 from miniport.host.db import HostBase
 
 
@@ -32,3 +33,12 @@ class BrowserSession(HostBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SigninFailureWindow(SigninFailureColumns, HostBase):
+    """Failed sign-ins counted per key (``account:<name>`` / ``address:<ip>``) per window.
+
+    Kept in the database rather than in memory so the limit holds across worker processes.
+    """
+
+    __tablename__ = "signin_failure_windows"

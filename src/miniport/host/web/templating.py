@@ -1,10 +1,10 @@
 """Jinja2 templates for host pages: per-request locale, CSRF field, branding, error pages.
 
-Every template gets, besides what its route passes: ``locale``, ``html_lang``, ``host`` (the
-settings, for colours and names), ``app_name`` and ``tagline`` in the page's language,
-``gettext``/``ngettext``, ``localized(obj, "name")`` (``name_zh`` or ``name_en``),
-``count(n)`` (a compact follower or like count), ``language_links``, ``signed_in`` and the
-global ``csrf_input(request)``.
+Every template gets what ``miniport.common.templating`` gives every page (``locale``,
+``html_lang``, ``gettext``/``ngettext``, ``localized(obj, "name")``, ``language_links``,
+``csrf_input(request)``) and, from the host: ``host`` (the settings, for colours and names),
+``app_name`` and ``tagline`` in the page's language, ``count(n)`` (a compact follower or
+like count) and ``signed_in``.
 """
 
 from __future__ import annotations
@@ -12,23 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from babel.numbers import format_compact_decimal
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from miniport.common.csrf import CsrfError, csrf_input
-from miniport.common.i18n import LOCALE_QUERY, LOCALES, N_, Catalogs, html_lang, jinja_context
-from miniport.common.i18n import request_locale as locale_of
+from miniport.common import templating
+from miniport.common.i18n import N_, Catalogs
 from miniport.host.settings import HostSettings
 from miniport.host.web.deps import get_signin
-from miniport.host.web.forms import FormError
 
 WEB_DIR = Path(__file__).parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 LOCALE_DIR = WEB_DIR / "locales"
-LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
 # Pages carry CSRF tokens and personal data: never cached, never framed by other sites.
 # Mini-program icons may come from the platform or the brand, hence any http(s) image.
@@ -43,63 +39,33 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-
-def _language_links(request: Request, current: str) -> list[dict[str, Any]]:
-    links = []
-    for locale in LOCALES:
-        target = request.url.include_query_params(**{LOCALE_QUERY: locale})
-        links.append(
-            {
-                "locale": locale,
-                "lang": html_lang(locale),
-                "label": LANGUAGE_NAMES.get(locale, locale),
-                "href": "?" + target.query,
-                "current": locale == current,
-            }
-        )
-    return links
+# Why a form that did not come from this app's own page was refused.
+CSRF_REFUSED = N_(
+    "For your safety the request was not carried out: it did not come from a page "
+    "of this app opened in this browser. Go back, reload the page and try again."
+)
 
 
 def build_templates(settings: HostSettings) -> Jinja2Templates:
-    catalogs = Catalogs.load(LOCALE_DIR)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=jinja2.select_autoescape(),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.globals["csrf_input"] = csrf_input
-
-    def page_context(request: Request) -> dict[str, Any]:
-        locale = locale_of(request)
-        chinese = locale.startswith("zh")
-
-        def localized(obj: object, field: str) -> str:
-            value = getattr(obj, f"{field}_zh" if chinese else f"{field}_en", "")
-            return str(value or getattr(obj, f"{field}_zh", "") or "")
-
+    def host_context(request: Request, locale: str) -> dict[str, Any]:
         def count(number: int) -> str:
             if number < 10_000:
                 return str(number)
             return format_compact_decimal(number, locale=locale, fraction_digits=1)
 
         return {
-            **jinja_context(catalogs.get(locale)),
-            "locale": locale,
-            "html_lang": html_lang(locale),
             "host": settings,
             "app_name": settings.display_name(locale),
             "tagline": settings.tagline(locale),
-            "localized": localized,
             "count": count,
-            "language_links": _language_links(request, locale),
             "signed_in": get_signin(request),
         }
 
-    return Jinja2Templates(env=env, context_processors=[page_context])
+    return templating.build_templates(
+        template_dir=TEMPLATE_DIR,
+        catalogs=Catalogs.load(LOCALE_DIR),
+        service_context=host_context,
+    )
 
 
 def render(
@@ -111,15 +77,17 @@ def render(
     frame_src: str | None = None,
 ) -> HTMLResponse:
     """A page with the host's security headers; ``frame_src`` allows one origin in frames."""
-    templates: Jinja2Templates = request.app.state.templates
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    response.headers.update(PAGE_HEADERS)
     settings: HostSettings = request.app.state.runtime.settings
     csp = PAGE_CSP.format(forms=settings.platform_url)
     if frame_src:
         csp += f"; frame-src {frame_src}"
-    response.headers["Content-Security-Policy"] = csp
-    return response
+    return templating.render_page(
+        request,
+        name,
+        context,
+        status_code=status_code,
+        headers={**PAGE_HEADERS, "Content-Security-Policy": csp},
+    )
 
 
 def render_notice(
@@ -140,26 +108,5 @@ def render_notice(
     )
 
 
-async def _csrf_failed(request: Request, exc: Exception) -> HTMLResponse:
-    return render_notice(
-        request,
-        title=N_("This form has expired"),
-        message=N_(
-            "For your safety the request was not carried out: it did not come from a page "
-            "of this app opened in this browser. Go back, reload the page and try again."
-        ),
-        status_code=403,
-    )
-
-
-async def _form_refused(request: Request, exc: Exception) -> HTMLResponse:
-    status_code = exc.status_code if isinstance(exc, FormError) else 400
-    message = exc.message if isinstance(exc, FormError) else N_("The form could not be read.")
-    return render_notice(
-        request, title=N_("The form could not be used"), message=message, status_code=status_code
-    )
-
-
 def install_page_errors(app: FastAPI) -> None:
-    app.add_exception_handler(CsrfError, _csrf_failed)
-    app.add_exception_handler(FormError, _form_refused)
+    templating.install_page_errors(app, error_page=render_notice, csrf_message=CSRF_REFUSED)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniport.common.clock import utcnow
 from miniport.common.db import UTCDateTime
+from miniport.common.signin_throttle import SigninFailureColumns
 from miniport.platform.db import PlatformBase
 
 
@@ -57,14 +58,10 @@ class StaffMembership(PlatformBase):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SigninFailureWindow(PlatformBase):
+class SigninFailureWindow(SigninFailureColumns, PlatformBase):
     """Failed sign-ins counted per key (``account:<name>`` / ``address:<ip>``) per window.
 
     Kept in the database rather than in memory so the limit holds across worker processes.
     """
 
     __tablename__ = "signin_failure_windows"
-
-    key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,6 +8,9 @@ any route logic sees it. Two faces over one parser:
   ``InvalidRequest`` (mapped to RFC 6749 JSON, a redirect or an error page by the caller);
 - ``read_form`` (a dependency) and ``FormData`` for the platform's own HTML pages, raising
   ``FormError``, which ``templating.install_page_errors`` shows as a translated page.
+
+``MalformedInput`` and ``FormError`` are the ones every service shares
+(``miniport.common.forms``).
 """
 
 from __future__ import annotations
@@ -19,25 +22,12 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
+from miniport.common.forms import FORM_MEDIA_TYPE, FormError, MalformedInput
 from miniport.common.i18n import N_
 from miniport.platform.oauth.errors import InvalidRequest
 
 MAX_FORM_BYTES = 64 * 1024
 MAX_FIELDS = 64
-FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-
-
-class MalformedInput(ValueError):
-    """Input no route should see; ``message`` is a translatable msgid."""
-
-    def __init__(self, message: str, *, status_code: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-
-
-class FormError(MalformedInput):
-    """A form post to an HTML page that cannot be used; shown as a translated error page."""
 
 
 def _is_control(char: str, *, multiline: bool = False) -> bool:

@@ -1,88 +1,12 @@
-"""Reading the shop's HTML form posts strictly: malformed input is a 4xx page, never a 500."""
+"""The shop's HTML form posts, read strictly (``miniport.common.forms``) within its limits."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import parse_qsl
-
-from starlette.requests import Request
-
-from miniport.common.i18n import N_
+from miniport.common.forms import FormData, FormError, form_reader
 
 MAX_FORM_BYTES = 32 * 1024
 MAX_FIELDS = 32
-FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
+read_form = form_reader(max_bytes=MAX_FORM_BYTES, max_fields=MAX_FIELDS)
 
-class FormError(ValueError):
-    """A form that cannot be used; ``message`` is a translatable msgid."""
-
-    def __init__(self, message: str, *, status_code: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-
-
-def _is_control(char: str, *, multiline: bool) -> bool:
-    if multiline and char in "\r\n":
-        return False
-    return unicodedata.category(char) in {"Cc", "Cs"}
-
-
-@dataclass(frozen=True)
-class FormData:
-    fields: Mapping[str, tuple[str, ...]]
-
-    def optional(self, name: str, *, max_length: int, multiline: bool = False) -> str | None:
-        values = self.fields.get(name, ())
-        if not values:
-            return None
-        # A repeated field is ambiguous, and a way to smuggle a second value past a check.
-        if len(values) > 1:
-            raise FormError(N_("The form contained a field more than once."))
-        value = values[0]
-        if len(value) > max_length:
-            raise FormError(N_("A field in the form is too long."))
-        if any(_is_control(char, multiline=multiline) for char in value):
-            raise FormError(N_("A field in the form contains characters that are not allowed."))
-        return value
-
-    def text(self, name: str, *, max_length: int, multiline: bool = False) -> str:
-        return self.optional(name, max_length=max_length, multiline=multiline) or ""
-
-    def integer(self, name: str, *, minimum: int, maximum: int) -> int:
-        value = self.optional(name, max_length=12) or ""
-        try:
-            number = int(value)
-        except ValueError:
-            raise FormError(N_("A number in the form could not be read.")) from None
-        if not minimum <= number <= maximum:
-            raise FormError(N_("A number in the form is out of range."))
-        return number
-
-
-async def read_form(request: Request) -> FormData:
-    """The posted form (a FastAPI dependency); raises ``FormError`` when malformed."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != FORM_MEDIA_TYPE:
-        raise FormError(N_("This address only accepts forms sent by a browser."), status_code=415)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise FormError(N_("The form is too large."), status_code=413)
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            errors="strict",
-            max_num_fields=MAX_FIELDS,
-        )
-    except (UnicodeDecodeError, ValueError) as error:
-        raise FormError(N_("The form could not be read.")) from error
-    fields: dict[str, list[str]] = {}
-    for name, value in pairs:
-        fields.setdefault(name, []).append(value)
-    return FormData(fields={name: tuple(values) for name, values in fields.items()})
+__all__ = ["MAX_FIELDS", "MAX_FORM_BYTES", "FormData", "FormError", "read_form"]

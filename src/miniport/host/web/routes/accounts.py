@@ -1,10 +1,12 @@
 """Sign-up, sign-in, sign-out and the "Me" page.
 
 Every POST checks the CSRF token first, reads its form strictly and commits in one place.
+Sign-in is throttled per account and per client address (``miniport.common.signin_throttle``).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -60,6 +62,11 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def _client_address(request: Request) -> str:
+    # uvicorn has already replaced this with X-Forwarded-For when the peer is a trusted proxy.
+    return request.client.host if request.client else "unknown"
+
+
 def _set_session_cookie(response: Response, value: str, settings: HostSettings) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -107,14 +114,27 @@ def signin_submit(request: Request, form: HtmlForm, db: DbSession, runtime: Runt
     next_path = safe_return(form.optional("next", max_length=MAX_NEXT_INPUT), AFTER_SIGNIN)
     username = form.required("username", max_length=MAX_USERNAME_INPUT).strip()
     password = form.required("password", max_length=MAX_PASSWORD_LENGTH)
+    throttle, address, now = runtime.signin_throttle, _client_address(request), utcnow()
+    context: dict[str, Any] = {"next": next_path, "username": username}
+
+    # Refused before the password is even looked at, so a guesser learns nothing more.
+    wait = throttle.blocked_for(db, username=username, address=address, now=now)
+    if wait is not None:
+        context["error"] = N_(
+            "Too many failed sign-in attempts. For your safety, please wait a few minutes "
+            "and try again."
+        )
+        response = render(request, "signin.html", context, status_code=429)
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
+        return response
+
     user = authenticate(db, runtime.passwords, username=username, password=password)
     if user is None:
-        context: dict[str, Any] = {
-            "next": next_path,
-            "username": username,
-            "error": N_("Wrong username or password."),
-        }
+        throttle.record_failure(db, username=username, address=address, now=now)
+        db.commit()
+        context["error"] = N_("Wrong username or password.")
         return render(request, "signin.html", context, status_code=422)
+    throttle.clear_account(db, username=username)
     return _signed_in_response(db, runtime, request, user.id, next_path)
 
 

@@ -17,14 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from miniport.common.clock import utcnow
 from miniport.common.csrf import CSRF_FIELD, verify_csrf
 from miniport.common.i18n import N_
+from miniport.common.signin_throttle import SigninLimits, SigninThrottle
+from miniport.platform.accounts.models import SigninFailureWindow
 from miniport.platform.accounts.redirects import DEFAULT_AFTER_SIGNIN, safe_next
 from miniport.platform.accounts.sessions import end_session, start_session
-from miniport.platform.accounts.throttle import (
-    SigninLimits,
-    blocked_for,
-    clear_account,
-    record_failure,
-)
 from miniport.platform.accounts.users import (
     MAX_PASSWORD_LENGTH,
     AccountError,
@@ -87,12 +83,13 @@ def signin_url(next_path: str) -> str:
     return "/signin?" + urlencode({"next": next_path})
 
 
-def _limits(settings: PlatformSettings) -> SigninLimits:
-    return SigninLimits(
+def _throttle(settings: PlatformSettings) -> SigninThrottle:
+    limits = SigninLimits(
         per_account=settings.signin_max_failures_per_account,
         per_address=settings.signin_max_failures_per_address,
         window=timedelta(seconds=settings.signin_window_seconds),
     )
+    return SigninThrottle(SigninFailureWindow, limits)
 
 
 def _client_address(request: Request) -> str:
@@ -141,13 +138,13 @@ def signin_submit(request: Request, form: HtmlForm, db: DbSession, runtime: Runt
     username = form.required("username", max_length=MAX_USERNAME_INPUT).strip()
     password = form.required("password", max_length=MAX_PASSWORD_LENGTH)
     settings = runtime.settings
-    limits = _limits(settings)
+    throttle = _throttle(settings)
     address = _client_address(request)
     now = utcnow()
     context: dict[str, Any] = {"next": next_path, "username": username, "reauth": False}
 
     # Refused before the password is even looked at, so a guesser learns nothing more.
-    wait = blocked_for(db, username=username, address=address, now=now, limits=limits)
+    wait = throttle.blocked_for(db, username=username, address=address, now=now)
     if wait is not None:
         context["error"] = N_(
             "Too many failed sign-in attempts. For your safety, please wait a few minutes "
@@ -159,12 +156,12 @@ def signin_submit(request: Request, form: HtmlForm, db: DbSession, runtime: Runt
 
     user = authenticate(db, runtime.passwords, username=username, password=password)
     if user is None:
-        record_failure(db, username=username, address=address, now=now, limits=limits)
+        throttle.record_failure(db, username=username, address=address, now=now)
         db.commit()
         context["error"] = N_("Wrong username or password.")
         return _signin_page(request, context, status_code=422)
 
-    clear_account(db, username=username)
+    throttle.clear_account(db, username=username)
     # A fresh session (and auth_time) every time, never an upgrade of the old one.
     end_session(db, request.cookies.get(SESSION_COOKIE))
     cookie = start_session(
