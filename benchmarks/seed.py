@@ -43,7 +43,9 @@ def seed(settings: PlatformSettings) -> Seeded:
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
-            brand = create_brand(session, slug="gucci", name_zh="古驰", name_en="Gucci")
+            brand = create_brand(
+                session, slug="gucci", name_zh="古驰", name_en="Gucci", actor=Actor.system()
+            )
             appids: list[str] = []
             secrets: list[str] = []
             for number in range(MINI_PROGRAMS):
@@ -54,6 +56,7 @@ def seed(settings: PlatformSettings) -> Seeded:
                     name_en=f"Gucci mini program {number}",
                     entry_url=f"http://127.0.0.1:9/mp/{number}",
                     allowed_paths=["/pages/index", "/pages/product"],
+                    actor=Actor.system(),
                 )
                 appids.append(mini_program.appid)
                 secrets.append(secret)
@@ -63,6 +66,7 @@ def seed(settings: PlatformSettings) -> Seeded:
                 name_zh="小红书",
                 name_en="Xiaohongshu",
                 redirect_uris=[REDIRECT_URI],
+                actor=Actor.system(),
             )
             now = utcnow()
             for appid in appids:

@@ -51,7 +51,9 @@ class World:
 
 def build_world(runtime: PlatformRuntime, *, host_alg: str = "RS256") -> World:
     with runtime.sessions() as session, session.begin():
-        brand = create_brand(session, slug="gucci", name_zh="古驰", name_en="Gucci")
+        brand = create_brand(
+            session, slug="gucci", name_zh="古驰", name_en="Gucci", actor=Actor.system()
+        )
         mp, mp_secret = create_mini_program(
             session,
             brand_id=brand.id,
@@ -59,6 +61,7 @@ def build_world(runtime: PlatformRuntime, *, host_alg: str = "RS256") -> World:
             name_en="GUCCI Online Flagship Store",
             entry_url="http://127.0.0.1:9/mp/entry",
             allowed_paths=["/pages/index", "/pages/product"],
+            actor=Actor.system(),
         )
         mp2, _ = create_mini_program(
             session,
@@ -67,6 +70,7 @@ def build_world(runtime: PlatformRuntime, *, host_alg: str = "RS256") -> World:
             name_en="Gucci Beauty",
             entry_url="http://127.0.0.1:9/beauty/entry",
             allowed_paths=["/pages/index"],
+            actor=Actor.system(),
         )
         redirect_uri = "http://127.0.0.1:9/auth/callback"
         host, host_secret = create_host_app(
@@ -76,6 +80,7 @@ def build_world(runtime: PlatformRuntime, *, host_alg: str = "RS256") -> World:
             name_en="Xiaohongshu",
             redirect_uris=[redirect_uri],
             id_token_alg=host_alg,
+            actor=Actor.system(),
         )
         other, other_secret = create_host_app(
             session,
@@ -83,6 +88,7 @@ def build_world(runtime: PlatformRuntime, *, host_alg: str = "RS256") -> World:
             name_zh="京东",
             name_en="JD",
             redirect_uris=["http://127.0.0.1:9/jd/callback"],
+            actor=Actor.system(),
         )
         user = create_user(
             session, runtime.passwords, username="lin", display_name="林", password=PASSWORD

@@ -119,7 +119,7 @@ def test_every_command_explains_itself() -> None:
     runner = CliRunner()
     top = runner.invoke(app, ["--help"])
     assert top.exit_code == 0
-    for name in ("serve", "db", "user", "operator", "brand", "mp", "host", "keys", "demo"):
+    for name in ("serve", "db", "user", "operator", "staff", "brand", "mp", "host", "keys", "demo"):
         assert name in top.stdout
 
     def leaves(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -141,6 +141,9 @@ def test_every_command_explains_itself() -> None:
         ("host", "rotate-secret"),
         ("keys", "rotate"),
         ("keys", "list"),
+        ("staff", "grant"),
+        ("staff", "revoke"),
+        ("staff", "list"),
         ("demo",),
     ]:
         assert path in found, path

@@ -9,6 +9,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from miniport.platform.keys.keyring import rotate
+from miniport.platform.ports.states import Actor
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import PASSWORD, World, build_world
 from tests.support.oidc import AuthorizeParams, Browser, query_of
@@ -49,7 +50,7 @@ def test_rotation_keeps_old_tokens_verifiable(platform_url: str, runtime: Platfo
         old_token = _id_token(platform_url, world, browser)
         before = _jwks(platform_url)
         with runtime.sessions() as session, session.begin():
-            rotate(session)
+            rotate(session, actor=Actor.system())
         after = _jwks(platform_url)
         new_token = _id_token(platform_url, world, browser)
     finally:
@@ -61,7 +62,7 @@ def test_rotation_keeps_old_tokens_verifiable(platform_url: str, runtime: Platfo
     assert _verified_kid(new_token, after) in new_kids - old_kids
     # A second rotation retires the first generation; the second still verifies.
     with runtime.sessions() as session, session.begin():
-        rotate(session)
+        rotate(session, actor=Actor.system())
     final = _jwks(platform_url)
     assert not (old_kids & {key["kid"] for key in final["keys"]})
     assert _verified_kid(new_token, final) in new_kids

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from miniport.platform.keys.keyring import rotate
+from miniport.platform.ports.states import Actor
 from miniport.platform.runtime import PlatformRuntime
 from miniport.sdk import (
     AuthorizationResponseError,
@@ -186,7 +187,7 @@ def test_keys_rotated_on_the_platform_are_fetched_once_when_a_new_kid_appears(
         before = sign_in(platform_url, host, world)
         assert wire.count("/jwks.json") == 1
         with runtime.sessions() as session, session.begin():
-            rotate(session)
+            rotate(session, actor=Actor.system())
 
         after = sign_in(platform_url, host, world)
         assert wire.count("/jwks.json") == 2

@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from miniport.platform.registry import admin
+from miniport.platform.ports.states import Actor
+from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.webhooks.signing import new_webhook_secret
 from miniport.sdk import MiniProgramClient, WebhookVerificationError, verify_webhook
@@ -78,8 +79,11 @@ def port_closed_delivery(
     runtime: PlatformRuntime, world: World, store: MiniProgramClient, receiver: RawReceiver
 ) -> SignedDelivery:
     with runtime.sessions() as session, session.begin():
-        secret = admin.set_webhook_url(
-            session, admin.get_host_app(session, world.client_id), receiver.url
+        secret = partner_webhooks.set_webhook_url(
+            session,
+            admin.get_host_app(session, world.client_id),
+            receiver.url,
+            actor=Actor.system(),
         )
     assert secret is not None
     port_id = next(p["id"] for p in store.port_requests() if p["client_id"] == world.client_id)

@@ -9,6 +9,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from miniport.cli import payloads
+from miniport.cli.acting import ActorOption, acting
 from miniport.cli.context import platform_database
 from miniport.cli.output import JsonOption, Output, Payload, rows
 from miniport.common.db import unit_of_work
@@ -23,7 +24,7 @@ KEY_COLUMNS = ("kid", "alg", "state", "created_at", "retired_at")
 
 
 @keys_app.command("rotate")
-def keys_rotate(json_output: JsonOption = False) -> None:
+def keys_rotate(actor: ActorOption = None, json_output: JsonOption = False) -> None:
     """Make a new active key per algorithm; the old one stays in JWKS as previous.
 
     Keys that were already previous are retired and leave the JWKS. Running servers pick up
@@ -34,7 +35,7 @@ def keys_rotate(json_output: JsonOption = False) -> None:
         was_previous = set(
             session.scalars(select(SigningKey.kid).where(SigningKey.state == "previous"))
         )
-        active = rotate(session)
+        active = rotate(session, actor=acting(session, actor))
         previous = list(
             session.scalars(
                 select(SigningKey.kid)

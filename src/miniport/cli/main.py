@@ -11,7 +11,7 @@ from miniport.cli.audit import audit_app
 from miniport.cli.demo import demo
 from miniport.cli.keys import keys_app
 from miniport.cli.output import JsonAwareGroup
-from miniport.cli.people import operator_app, user_app
+from miniport.cli.people import operator_app, staff_app, user_app
 from miniport.cli.ports import port_app
 from miniport.cli.registry import brand_app, host_app, mp_app
 from miniport.cli.serve import db_app, serve_app
@@ -35,6 +35,7 @@ app.add_typer(serve_app, name="serve")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(operator_app, name="operator")
+app.add_typer(staff_app, name="staff")
 app.add_typer(brand_app, name="brand")
 app.add_typer(mp_app, name="mp")
 app.add_typer(host_app, name="host")

@@ -1,4 +1,8 @@
-"""``miniport brand|mp|host``: register brands, their mini programs, and host apps."""
+"""``miniport brand|mp|host``: register brands, their mini programs, and host apps.
+
+Every change is written to the audit log as the registry function making it records it,
+with ``--actor`` (default ``cli:<OS user>``) as the operator who made it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import typer
 from rich.console import Console
 
 from miniport.cli import payloads
+from miniport.cli.acting import ActorOption, acting
 from miniport.cli.context import platform_database
 from miniport.cli.output import JsonOption, Output, Payload, record, rows, secret
 from miniport.cli.webhooks import record_with_webhook_secret, webhook_secret_notice
@@ -49,13 +54,19 @@ def brand_create(
     name_zh: NameZh,
     name_en: NameEn,
     webhook_url: WebhookUrl = None,
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Register a brand entity."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
         row = admin.create_brand(
-            session, slug=slug, name_zh=name_zh, name_en=name_en, webhook_url=webhook_url
+            session,
+            slug=slug,
+            name_zh=name_zh,
+            name_en=name_en,
+            webhook_url=webhook_url,
+            actor=acting(session, actor),
         )
         payload = payloads.brand(row)
         if row.webhook_secret:  # generated with the URL; this is its one showing
@@ -120,11 +131,13 @@ def mp_create(
         ),
     ],
     icon_url: Annotated[str, typer.Option(help="Icon: an http(s) URL or a path.")] = "",
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Register a mini program; prints its appid and its secret (shown once)."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
+        who = acting(session, actor)
         owner = admin.get_brand(session, brand)
         row, new_secret = admin.create_mini_program(
             session,
@@ -134,6 +147,7 @@ def mp_create(
             entry_url=entry_url,
             allowed_paths=path,
             icon_url=icon_url,
+            actor=who,
         )
         payload = {**payloads.mini_program(row), "secret": new_secret}
     out.emit(
@@ -178,12 +192,15 @@ def mp_show(
 @mp_app.command("rotate-secret")
 def mp_rotate_secret(
     appid: Annotated[str, typer.Argument(help="The mini program's appid (wx…).")],
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Replace a mini program's secret; the old one stops working at once."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
-        row, new_secret = admin.rotate_mini_program_secret(session, appid)
+        row, new_secret = admin.rotate_mini_program_secret(
+            session, appid, actor=acting(session, actor)
+        )
         payload = {
             "appid": row.appid,
             "secret": new_secret,
@@ -230,6 +247,7 @@ def host_create(
             help="ID token signing algorithm: " + " or ".join(SUPPORTED_ALGORITHMS) + ".",
         ),
     ] = "RS256",  # noqa: S107  (an algorithm name, not a password)
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Register a host app; prints its client_id and client secret (shown once)."""
@@ -244,6 +262,7 @@ def host_create(
             logo_url=logo_url,
             webhook_url=webhook_url,
             id_token_alg=id_token_alg,
+            actor=acting(session, actor),
         )
         payload = {**payloads.host_app(row), "client_secret": new_secret}
         if row.webhook_secret:  # generated with the URL; this is its one showing
@@ -275,12 +294,13 @@ def host_show(
 @host_app.command("rotate-secret")
 def host_rotate_secret(
     host: Annotated[str, typer.Argument(help="The host app's client_id or slug.")],
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Replace a host app's client secret; the old one stops working at once."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
-        row, new_secret = admin.rotate_host_secret(session, host)
+        row, new_secret = admin.rotate_host_secret(session, host, actor=acting(session, actor))
         payload = {
             "client_id": row.client_id,
             "client_secret": new_secret,

@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from miniport.cli.acting import ActorOption, acting
 from miniport.cli.context import platform_database
 from miniport.cli.output import JsonOption, Output, Payload, record, rows
 from miniport.common.clock import utcnow
 from miniport.common.db import unit_of_work
-from miniport.platform.registry import admin
+from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.registry.errors import InvalidRegistration
 from miniport.platform.registry.models import Brand, HostApp
 from miniport.platform.webhooks.delivery import (
@@ -161,6 +162,7 @@ def webhooks_list(
 @webhooks_app.command("resend")
 def webhooks_resend(
     event_id: Annotated[str, typer.Argument(help="The event id (evt_…), as `list` shows it.")],
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Send an event again to every partner it went to, under the same webhook-id.
@@ -181,7 +183,9 @@ def webhooks_resend(
                         "state": row.state,
                         "next_attempt_at": row.next_attempt_at,
                     }
-                    for row in resend_event(session, event_id, utcnow())
+                    for row in resend_event(
+                        session, event_id, utcnow(), actor=acting(session, actor)
+                    )
                 ]
         except DeliveryNotFound as error:
             out.fail(str(error))
@@ -230,6 +234,7 @@ def webhooks_set_url(
     url: Annotated[str, typer.Argument(help='The http(s) URL that receives events; "" removes.')],
     host: HostOption = None,
     brand: BrandOption = None,
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Set where a host app or brand receives webhooks.
@@ -239,8 +244,9 @@ def webhooks_set_url(
     """
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
+        who = acting(session, actor)
         partner = _partner(session, host, brand)
-        new_secret = admin.set_webhook_url(session, partner, url)
+        new_secret = partner_webhooks.set_webhook_url(session, partner, url, actor=who)
         payload: dict[str, Any] = _partner_payload(partner) | {"webhook_url": partner.webhook_url}
         if new_secret is not None:
             payload["webhook_secret"] = new_secret
@@ -253,14 +259,16 @@ def webhooks_set_url(
 def webhooks_rotate_secret(
     host: HostOption = None,
     brand: BrandOption = None,
+    actor: ActorOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Replace a partner's webhook signing secret; every later attempt is signed with it."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
+        who = acting(session, actor)
         partner = _partner(session, host, brand)
         payload: dict[str, Any] = _partner_payload(partner) | {
-            "webhook_secret": admin.rotate_webhook_secret(session, partner)
+            "webhook_secret": partner_webhooks.rotate_webhook_secret(session, partner, actor=who)
         }
     out.emit(
         payload,

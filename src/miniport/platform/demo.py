@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from miniport.common.clock import utcnow
+from miniport.platform.accounts.memberships import grant
+from miniport.platform.accounts.models import StaffRole
 from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.accounts.users import create_user
 from miniport.platform.ports.lifecycle import Reason, apply_for_port, approve
@@ -26,8 +28,10 @@ from miniport.platform.registry.admin import (
     create_brand,
     create_host_app,
     create_mini_program,
-    create_operator,
 )
+
+# Who the audit log says registered the world: the platform itself, not a person.
+SEEDER = Actor.system()
 
 # --- what to register --------------------------------------------------------------------------
 
@@ -138,16 +142,20 @@ class PlatformCredentials:
 
 
 def seed(session: Session, hasher: PasswordHasher, world: PlatformWorld) -> PlatformCredentials:
-    """Register ``world`` and open its ports (flushed only; the caller commits)."""
+    """Register ``world`` and open its ports (flushed only; the caller commits).
+
+    Registrations are audited as the platform's own (``Actor.system()``): nobody clicked them.
+    """
     for person in world.people:
-        make = create_operator if person.operator else create_user
-        make(
+        user = create_user(
             session,
             hasher,
             username=person.username,
             display_name=person.display_name,
             password=person.password,
         )
+        if person.operator:
+            grant(session, username=user.username, role=StaffRole.OPERATOR, actor=SEEDER)
     mini_programs = _register_brands(session, world.brands)
     hosts = _register_hosts(session, world.hosts)
     ports: list[SeededPort] = []
@@ -174,7 +182,11 @@ def _register_brands(session: Session, brands: Sequence[BrandSeed]) -> list[Seed
     seeded: list[SeededMiniProgram] = []
     for brand_seed in brands:
         brand = create_brand(
-            session, slug=brand_seed.slug, name_zh=brand_seed.name_zh, name_en=brand_seed.name_en
+            session,
+            slug=brand_seed.slug,
+            name_zh=brand_seed.name_zh,
+            name_en=brand_seed.name_en,
+            actor=SEEDER,
         )
         for mp_seed in brand_seed.mini_programs:
             mini_program, secret = create_mini_program(
@@ -185,6 +197,7 @@ def _register_brands(session: Session, brands: Sequence[BrandSeed]) -> list[Seed
                 entry_url=mp_seed.entry_url,
                 allowed_paths=mp_seed.allowed_paths,
                 icon_url=mp_seed.icon_url,
+                actor=SEEDER,
             )
             seeded.append(
                 SeededMiniProgram(
@@ -211,6 +224,7 @@ def _register_hosts(session: Session, hosts: Sequence[HostSeed]) -> list[SeededH
             redirect_uris=host_seed.redirect_uris,
             logo_url=host_seed.logo_url,
             webhook_url=host_seed.webhook_url,
+            actor=SEEDER,
         )
         seeded.append(
             SeededHost(

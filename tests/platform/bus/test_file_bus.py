@@ -13,7 +13,7 @@ from miniport.common.clock import utcnow
 from miniport.platform.bus.file import MAX_BYTES, FileBus
 from miniport.platform.ports.decision import decide
 from miniport.platform.ports.lifecycle import Reason, close, find_port
-from miniport.platform.ports.states import ReasonCategory
+from miniport.platform.ports.states import Actor, ReasonCategory
 from miniport.platform.registry.admin import create_operator
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
@@ -82,6 +82,7 @@ def test_the_cli_reaches_a_running_worker(platform_settings: PlatformSettings) -
                 username="ops",
                 display_name="Ops",
                 password="operator-password",
+                actor=Actor.system(),
             )
         env = {
             **os.environ,

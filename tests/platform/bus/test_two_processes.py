@@ -72,7 +72,12 @@ def platform(tmp_path: Path, postgres_url: str) -> Iterator[Platform]:
     world = build_world(runtime)
     with runtime.sessions() as session, session.begin():
         create_operator(
-            session, runtime.passwords, username="ops", display_name="Ops", password="p" * 12
+            session,
+            runtime.passwords,
+            username="ops",
+            display_name="Ops",
+            password="p" * 12,
+            actor=Actor.system(),
         )
     processes: list[subprocess.Popen[bytes]] = []
     logs = [tmp_path / "a.log", tmp_path / "b.log"]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry.admin import create_brand, create_mini_program
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import World, build_world
@@ -27,7 +28,9 @@ def world(runtime: PlatformRuntime) -> World:
 def other_brand(runtime: PlatformRuntime) -> tuple[int, str]:
     """A second brand with one mini program: (brand id, appid)."""
     with runtime.sessions() as session, session.begin():
-        brand = create_brand(session, slug="prada", name_zh="普拉达", name_en="Prada")
+        brand = create_brand(
+            session, slug="prada", name_zh="普拉达", name_en="Prada", actor=Actor.system()
+        )
         mp, _ = create_mini_program(
             session,
             brand_id=brand.id,
@@ -35,6 +38,7 @@ def other_brand(runtime: PlatformRuntime) -> tuple[int, str]:
             name_en="Prada Store",
             entry_url="http://127.0.0.1:9/prada/entry",
             allowed_paths=["/pages/index"],
+            actor=Actor.system(),
         )
         return brand.id, mp.appid
 

@@ -6,6 +6,7 @@ import httpx
 
 from miniport.common.db import make_sessionmaker
 from miniport.platform.keys.keyring import rotate
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry.admin import create_host_app, rotate_host_secret
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import World
@@ -29,7 +30,7 @@ def test_jwks_changes_as_soon_as_a_rotation_commits(
     discovery = httpx.get(f"{platform_url}/.well-known/openid-configuration").json()
     before = _kids(platform_url)
     with runtime.sessions() as session, session.begin():
-        new_kids = set(rotate(session))
+        new_kids = set(rotate(session, actor=Actor.system()))
     # The "keys" topic reloads the keyring at once, not at its 30 s refresh.
     after = _kids(platform_url)
     assert new_kids <= after and before <= after and after != before
@@ -48,6 +49,7 @@ def test_a_new_host_app_can_use_the_token_endpoint_at_once(
             name_zh="大众点评",
             name_en="Dianping",
             redirect_uris=["http://127.0.0.1:9/dp/callback"],
+            actor=Actor.system(),
         )
         client_id = host.client_id
     assert _client_token(platform_url, client_id, secret).status_code == 200
@@ -59,7 +61,7 @@ def test_a_rotated_secret_is_refused_at_once(
     old = world.client_secret
     assert _client_token(platform_url, world.client_id, old).status_code == 200  # now cached
     with runtime.sessions() as session, session.begin():
-        _, new = rotate_host_secret(session, world.client_id)
+        _, new = rotate_host_secret(session, world.client_id, actor=Actor.system())
     refused = _client_token(platform_url, world.client_id, old)
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
     introspected = httpx.post(
@@ -82,6 +84,7 @@ def test_a_host_app_registered_without_an_announcement_is_found(
             name_zh="美团",
             name_en="Meituan",
             redirect_uris=["http://127.0.0.1:9/mt/callback"],
+            actor=Actor.system(),
         )
         client_id = host.client_id
     assert _client_token(platform_url, client_id, secret).status_code == 200

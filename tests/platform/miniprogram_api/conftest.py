@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from miniport.platform.ports.models import Port
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry.admin import rotate_mini_program_secret
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import World, build_world, run_ticket
@@ -32,7 +33,9 @@ def mp_world(runtime: PlatformRuntime) -> MpWorld:
     world = build_world(runtime)
     with runtime.sessions() as session, session.begin():
         # build_world keeps only the first mini program's secret; mint a known one.
-        _mp, second_secret = rotate_mini_program_secret(session, world.second_appid)
+        _mp, second_secret = rotate_mini_program_secret(
+            session, world.second_appid, actor=Actor.system()
+        )
         ports = dict(
             session.execute(
                 select(Port.appid, Port.id).where(Port.client_id == world.client_id)

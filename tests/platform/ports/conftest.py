@@ -35,7 +35,9 @@ def world(runtime: PlatformRuntime) -> World:
 @pytest.fixture
 def other_brand(runtime: PlatformRuntime, world: World) -> OtherBrand:
     with runtime.sessions() as session, session.begin():
-        brand = create_brand(session, slug="prada", name_zh="普拉达", name_en="Prada")
+        brand = create_brand(
+            session, slug="prada", name_zh="普拉达", name_en="Prada", actor=Actor.system()
+        )
         mp, _secret = create_mini_program(
             session,
             brand_id=brand.id,
@@ -43,6 +45,7 @@ def other_brand(runtime: PlatformRuntime, world: World) -> OtherBrand:
             name_en="Prada Official Store",
             entry_url="http://127.0.0.1:9/prada/entry",
             allowed_paths=["/pages/index"],
+            actor=Actor.system(),
         )
         return OtherBrand(brand.id, mp.appid)
 

@@ -14,6 +14,7 @@ from miniport.cli import app
 from miniport.common.clock import utcnow
 from miniport.platform.accounts.users import create_user
 from miniport.platform.ports.models import HostSuspension, Port
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry.admin import create_operator
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
@@ -58,7 +59,12 @@ class PortCli:
 def cli(platform_settings: PlatformSettings, runtime: PlatformRuntime, world: World) -> PortCli:
     with runtime.sessions() as session, session.begin():
         create_operator(
-            session, runtime.passwords, username="ops", display_name="Ops", password="p" * 12
+            session,
+            runtime.passwords,
+            username="ops",
+            display_name="Ops",
+            password="p" * 12,
+            actor=Actor.system(),
         )
         create_user(
             session, runtime.passwords, username="eve", display_name="Eve", password="p" * 12

@@ -13,6 +13,7 @@ from miniport.common.db import make_engine, make_sessionmaker
 from miniport.common.tokens import digest
 from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.accounts.users import WeakPassword, create_user
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry import admin
 from miniport.platform.registry.errors import (
     AlreadyRegistered,
@@ -42,7 +43,9 @@ def hasher() -> PasswordHasher:
 
 @pytest.fixture
 def gucci(session: Session) -> Brand:
-    return admin.create_brand(session, slug="gucci", name_zh="古驰", name_en="Gucci")
+    return admin.create_brand(
+        session, slug="gucci", name_zh="古驰", name_en="Gucci", actor=Actor.system()
+    )
 
 
 def _mini_program(session: Session, brand: Brand, **overrides: object) -> tuple[str, str]:
@@ -54,7 +57,7 @@ def _mini_program(session: Session, brand: Brand, **overrides: object) -> tuple[
         "allowed_paths": ["/pages/index", "/pages/product"],
     }
     values.update(overrides)
-    mini_program, secret = admin.create_mini_program(session, **values)  # type: ignore[arg-type]
+    mini_program, secret = admin.create_mini_program(session, **values, actor=Actor.system())  # type: ignore[arg-type]
     return mini_program.appid, secret
 
 
@@ -66,7 +69,7 @@ def _host(session: Session, **overrides: object) -> tuple[str, str]:
         "redirect_uris": [REDIRECT],
     }
     values.update(overrides)
-    host, secret = admin.create_host_app(session, **values)  # type: ignore[arg-type]
+    host, secret = admin.create_host_app(session, **values, actor=Actor.system())  # type: ignore[arg-type]
     return host.client_id, secret
 
 
@@ -74,7 +77,9 @@ def _host(session: Session, **overrides: object) -> tuple[str, str]:
 
 
 def test_a_brand_is_found_by_slug_or_id_and_its_slug_is_lowercased(session: Session) -> None:
-    brand = admin.create_brand(session, slug=" Gucci ", name_zh=" 古驰 ", name_en="Gucci")
+    brand = admin.create_brand(
+        session, slug=" Gucci ", name_zh=" 古驰 ", name_en="Gucci", actor=Actor.system()
+    )
 
     assert (brand.slug, brand.name_zh) == ("gucci", "古驰")
     assert admin.get_brand(session, "gucci") is brand
@@ -84,18 +89,24 @@ def test_a_brand_is_found_by_slug_or_id_and_its_slug_is_lowercased(session: Sess
 
 def test_a_taken_brand_slug_is_refused(session: Session, gucci: Brand) -> None:
     with pytest.raises(AlreadyRegistered, match="'gucci' already exists"):
-        admin.create_brand(session, slug="GUCCI", name_zh="古驰", name_en="Gucci")
+        admin.create_brand(
+            session, slug="GUCCI", name_zh="古驰", name_en="Gucci", actor=Actor.system()
+        )
 
 
 @pytest.mark.parametrize("slug", ["", "-gucci", "gucci-", "gu cci", "古驰", "g" * 65, "a_b"])
 def test_a_malformed_slug_is_refused(session: Session, slug: str) -> None:
     with pytest.raises(InvalidRegistration, match="slug"):
-        admin.create_brand(session, slug=slug, name_zh="古驰", name_en="Gucci")
+        admin.create_brand(
+            session, slug=slug, name_zh="古驰", name_en="Gucci", actor=Actor.system()
+        )
 
 
 def test_names_must_not_be_empty(session: Session) -> None:
     with pytest.raises(InvalidRegistration, match="name_en must not be empty"):
-        admin.create_brand(session, slug="gucci", name_zh="古驰", name_en="  ")
+        admin.create_brand(
+            session, slug="gucci", name_zh="古驰", name_en="  ", actor=Actor.system()
+        )
 
 
 def test_an_unknown_brand_is_reported(session: Session) -> None:
@@ -109,6 +120,7 @@ def test_an_unknown_brand_is_reported(session: Session) -> None:
             name_en="x",
             entry_url="https://x.example/",
             allowed_paths=["/"],
+            actor=Actor.system(),
         )
 
 
@@ -188,7 +200,7 @@ def test_rotating_a_mini_program_secret_retires_the_old_one(session: Session, gu
     appid, old = _mini_program(session, gucci)
     rotated_before = admin.get_mini_program(session, appid).secret_rotated_at
 
-    mini_program, new = admin.rotate_mini_program_secret(session, appid)
+    mini_program, new = admin.rotate_mini_program_secret(session, appid, actor=Actor.system())
 
     assert new != old
     assert mini_program.secret_rotated_at >= rotated_before
@@ -198,7 +210,7 @@ def test_rotating_a_mini_program_secret_retires_the_old_one(session: Session, gu
 
 def test_an_unknown_appid_is_reported(session: Session) -> None:
     with pytest.raises(NotRegistered, match="wx0000000000000000"):
-        admin.rotate_mini_program_secret(session, "wx0000000000000000")
+        admin.rotate_mini_program_secret(session, "wx0000000000000000", actor=Actor.system())
 
 
 # --- host apps ---------------------------------------------------------------------------------
@@ -270,7 +282,7 @@ def test_a_host_app_needs_a_redirect_uri_a_known_algorithm_and_a_free_slug(
 def test_rotating_a_client_secret_retires_the_old_one(session: Session) -> None:
     client_id, old = _host(session)
 
-    _, new = admin.rotate_host_secret(session, client_id)
+    _, new = admin.rotate_host_secret(session, client_id, actor=Actor.system())
 
     assert authenticate_host_app(session, client_id, old) is None
     assert authenticate_host_app(session, client_id, new) is not None
@@ -283,7 +295,12 @@ def test_an_operator_is_a_user_with_the_operator_role(
     session: Session, hasher: PasswordHasher
 ) -> None:
     operator = admin.create_operator(
-        session, hasher, username="Ops", display_name="运营", password="operator-pass"
+        session,
+        hasher,
+        username="Ops",
+        display_name="运营",
+        password="operator-pass",
+        actor=Actor.system(),
     )
     create_user(session, hasher, username="lin", display_name="林", password="lin-password")
 
@@ -299,7 +316,14 @@ def test_an_operator_with_a_weak_password_is_refused(
     session: Session, hasher: PasswordHasher
 ) -> None:
     with pytest.raises(WeakPassword):
-        admin.create_operator(session, hasher, username="ops", display_name="ops", password="short")
+        admin.create_operator(
+            session,
+            hasher,
+            username="ops",
+            display_name="ops",
+            password="short",
+            actor=Actor.system(),
+        )
 
 
 def test_an_unknown_user_is_reported(session: Session) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from miniport.common.clock import utcnow
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import Actor, ActorKind, ReasonCategory
-from miniport.platform.registry import admin
+from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.webhooks.delivery import deliver_due
 from miniport.platform.webhooks.models import WebhookDelivery, WebhookEvent
@@ -41,11 +41,17 @@ def connect_partners(
 ) -> tuple[str, str]:
     """Point the host app (endpoint ``host``) and the brand (``brand``) at the receiver."""
     with sessions() as session, session.begin():
-        host_secret = admin.set_webhook_url(
-            session, admin.get_host_app(session, world.client_id), receiver.url("host")
+        host_secret = partner_webhooks.set_webhook_url(
+            session,
+            admin.get_host_app(session, world.client_id),
+            receiver.url("host"),
+            actor=Actor.system(),
         )
-        brand_secret = admin.set_webhook_url(
-            session, admin.get_brand(session, world.brand_id), receiver.url("brand")
+        brand_secret = partner_webhooks.set_webhook_url(
+            session,
+            admin.get_brand(session, world.brand_id),
+            receiver.url("brand"),
+            actor=Actor.system(),
         )
     assert host_secret is not None and brand_secret is not None
     receiver.secrets |= {"host": host_secret, "brand": brand_secret}

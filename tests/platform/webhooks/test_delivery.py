@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from miniport.common.clock import utcnow
 from miniport.common.migrate import upgrade
 from miniport.platform.ports import lifecycle
-from miniport.platform.ports.states import ReasonCategory
-from miniport.platform.registry import admin
+from miniport.platform.ports.states import Actor, ReasonCategory
+from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.registry.models import HostApp
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.webhooks.delivery import (
@@ -200,7 +200,7 @@ def test_a_resend_carries_the_same_webhook_id(
     (first,) = receiver.events("host")
 
     with runtime.sessions() as session, session.begin():
-        queued = resend_event(session, first.webhook_id, utcnow())
+        queued = resend_event(session, first.webhook_id, utcnow(), actor=Actor.system())
         assert len(queued) == 2
         assert all(d.state == DeliveryState.PENDING and d.attempts == 0 for d in queued)
     assert deliver_due(runtime.sessions, utcnow()) == 2
@@ -225,7 +225,7 @@ def test_resend_revives_a_failed_delivery_with_a_fresh_schedule(
     assert deliver_due(runtime.sessions, utcnow()) == 1  # only the brand's
 
     with runtime.sessions() as session, session.begin():
-        revived = resend(session, host_delivery.id, utcnow())
+        revived = resend(session, host_delivery.id, utcnow(), actor=Actor.system())
         assert (revived.state, revived.attempts, revived.last_error) == ("pending", 0, None)
     assert deliver_due(runtime.sessions, utcnow()) == 1
     assert len(receiver.events("host", "port.closed")) == 1
@@ -299,7 +299,9 @@ def test_a_partner_without_a_signing_secret_gets_nothing_unsigned(
 
     with runtime.sessions() as session, session.begin():
         host = admin.get_host_app(session, partners.world.client_id)
-        receiver.secrets["host"] = admin.rotate_webhook_secret(session, host)
+        receiver.secrets["host"] = partner_webhooks.rotate_webhook_secret(
+            session, host, actor=Actor.system()
+        )
     deliver_due(runtime.sessions, host_delivery.next_attempt_at)
     assert [item.type for item in receiver.events("host")] == ["port.closed"]
 
@@ -334,7 +336,12 @@ def test_pending_events_follow_a_new_webhook_url(
 
     with runtime.sessions() as session, session.begin():
         host = admin.get_host_app(session, partners.world.client_id)
-        assert admin.set_webhook_url(session, host, receiver.url("host-v2")) is None
+        assert (
+            partner_webhooks.set_webhook_url(
+                session, host, receiver.url("host-v2"), actor=Actor.system()
+            )
+            is None
+        )
     deliver_due(runtime.sessions, utcnow() + dt.timedelta(minutes=1))
 
     assert [item.type for item in receiver.events("host-v2")] == ["port.closed"]
@@ -348,7 +355,9 @@ def test_removing_the_url_gives_up_pending_events(
     deliver_due(runtime.sessions, utcnow())
 
     with runtime.sessions() as session, session.begin():
-        admin.set_webhook_url(session, admin.get_brand(session, partners.world.brand_id), "")
+        partner_webhooks.set_webhook_url(
+            session, admin.get_brand(session, partners.world.brand_id), "", actor=Actor.system()
+        )
 
     assert deliver_due(runtime.sessions, utcnow() + dt.timedelta(hours=1)) == 0
     assert _to(runtime, "brand").state == DeliveryState.FAILED

@@ -7,7 +7,8 @@ import base64
 from standardwebhooks import Webhook
 
 from miniport.common.clock import utcnow
-from miniport.platform.registry import admin
+from miniport.platform.ports.states import Actor
+from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.webhooks.signing import new_webhook_secret, signed_headers
 from tests.factories import World, build_world
@@ -40,6 +41,7 @@ def test_registering_with_a_webhook_url_generates_a_secret(runtime: PlatformRunt
             name_zh="普拉达",
             name_en="Prada",
             webhook_url="https://prada.example/hooks",
+            actor=Actor.system(),
         )
         host, _ = admin.create_host_app(
             session,
@@ -48,8 +50,11 @@ def test_registering_with_a_webhook_url_generates_a_secret(runtime: PlatformRunt
             name_en="Dianping",
             redirect_uris=["https://dianping.example/cb"],
             webhook_url="https://dianping.example/hooks",
+            actor=Actor.system(),
         )
-        bare = admin.create_brand(session, slug="fendi", name_zh="芬迪", name_en="Fendi")
+        bare = admin.create_brand(
+            session, slug="fendi", name_zh="芬迪", name_en="Fendi", actor=Actor.system()
+        )
         assert brand.webhook_secret and host.webhook_secret
         assert len(_key_bytes(brand.webhook_secret)) == 32
         assert brand.webhook_secret != host.webhook_secret
@@ -61,11 +66,18 @@ def test_the_first_url_brings_a_secret_a_changed_url_keeps_it(runtime: PlatformR
     with runtime.sessions() as session, session.begin():
         host = admin.get_host_app(session, world.client_id)
         assert host.webhook_secret is None
-        first = admin.set_webhook_url(session, host, "https://xhs.example/hooks")
+        first = partner_webhooks.set_webhook_url(
+            session, host, "https://xhs.example/hooks", actor=Actor.system()
+        )
         assert first is not None and host.webhook_secret == first
-        assert admin.set_webhook_url(session, host, "https://xhs.example/hooks/v2") is None
+        assert (
+            partner_webhooks.set_webhook_url(
+                session, host, "https://xhs.example/hooks/v2", actor=Actor.system()
+            )
+            is None
+        )
         assert host.webhook_secret == first
-        assert admin.set_webhook_url(session, host, "") is None
+        assert partner_webhooks.set_webhook_url(session, host, "", actor=Actor.system()) is None
         assert host.webhook_url is None and host.webhook_secret == first
 
 
@@ -73,7 +85,9 @@ def test_rotating_replaces_the_secret_at_once(runtime: PlatformRuntime) -> None:
     world = build_world(runtime)
     with runtime.sessions() as session, session.begin():
         brand = admin.get_brand(session, world.brand_id)
-        first = admin.set_webhook_url(session, brand, "https://gucci.example/hooks")
-        rotated = admin.rotate_webhook_secret(session, brand)
+        first = partner_webhooks.set_webhook_url(
+            session, brand, "https://gucci.example/hooks", actor=Actor.system()
+        )
+        rotated = partner_webhooks.rotate_webhook_secret(session, brand, actor=Actor.system())
         assert rotated != first and brand.webhook_secret == rotated
         assert len(_key_bytes(rotated)) == 32

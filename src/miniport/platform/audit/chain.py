@@ -160,29 +160,46 @@ class VerifyResult:
         return f"BROKEN at #{self.broken_seq} ({self.problem}): {self.detail}"
 
 
-def _entries(session: Session) -> Iterator[AuditEntry]:
+def _entries(session: Session, after_seq: int) -> Iterator[AuditEntry]:
     # Streamed in pages so verifying a long log never holds it all in memory.
-    query = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500)
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.seq > after_seq)
+        .order_by(AuditEntry.seq)
+        .execution_options(yield_per=500)
+    )
     yield from session.scalars(query)
 
 
-def verify(session: Session, *, expected_head: str | None = None) -> VerifyResult:
-    """Walk the chain from the first entry; stop at, and name, the first broken link."""
-    expected_seq, expected_prev, checked = 1, GENESIS, 0
-    last: AuditEntry | None = None
+def verify(
+    session: Session,
+    *,
+    expected_head: str | None = None,
+    after_seq: int = 0,
+    after_hash: str = GENESIS,
+) -> VerifyResult:
+    """Walk the chain; stop at, and name, the first broken link.
+
+    By default the walk starts at the first entry. Given ``after_seq`` and ``after_hash`` (an
+    entry verified earlier and its hash), it reads only the entries after that one and checks
+    that they link to it: an incremental check, which by itself says nothing about entries
+    up to ``after_seq`` (see ``audit.checkpoint``). ``checked`` counts the entries read.
+    """
+    expected_seq, expected_prev, checked = after_seq + 1, after_hash, 0
+    head_seq, head_hash = (after_seq, after_hash) if after_seq else (None, None)
 
     def broken(seq: int, problem: Problem, detail: str) -> VerifyResult:
         return VerifyResult(
             ok=False,
             checked=checked,
-            head_seq=last.seq if last else None,
-            head_hash=last.hash if last else None,
+            head_seq=head_seq,
+            head_hash=head_hash,
             broken_seq=seq,
             problem=problem,
             detail=detail,
         )
 
-    for entry in _entries(session):
+    for entry in _entries(session, after_seq):
         if entry.seq != expected_seq:
             return broken(
                 entry.seq,
@@ -201,14 +218,9 @@ def verify(session: Session, *, expected_head: str | None = None) -> VerifyResul
                 entry.seq, Problem.EDITED, "the entry's content does not match its hash (edited)"
             )
         checked += 1
-        last = entry
+        head_seq, head_hash = entry.seq, entry.hash
         expected_seq, expected_prev = entry.seq + 1, entry.hash
-    result = VerifyResult(
-        ok=True,
-        checked=checked,
-        head_seq=last.seq if last else None,
-        head_hash=last.hash if last else None,
-    )
+    result = VerifyResult(ok=True, checked=checked, head_seq=head_seq, head_hash=head_hash)
     if expected_head is not None and expected_head != result.head_hash:
         return VerifyResult(
             ok=False,

@@ -37,3 +37,21 @@ class AuditEntry(PlatformBase):
     reason_text: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(PlatformBase):
+    """How far the log has been verified: entry ``seq`` had ``hash`` when last checked.
+
+    Lets the console verify only the entries appended since (``audit.checkpoint``). One row
+    per reader (``name``); it is a convenience, not evidence: anyone able to rewrite the log
+    can rewrite this row too, so only a full verification vouches for the older entries.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When a walk from the first entry last passed (None: not since the checkpoint was set).
+    full_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,9 @@
 """Changes brands and hosts make to their own registration, each written to the audit log.
 
-The registry's own functions validate and store; these wrap them with the audit entry (who,
-before, after) and with the scoping the console needs. Secrets are never put in the audit
-log: a rotation records only that it happened and when.
+The console's view of the registry: these take the rows a console page already scoped to its
+brand or host. Where the registry has the change itself (secrets, webhooks), that function
+writes the audit entry, so the CLI making the same change writes the same entry; the rest
+record theirs here. Secrets are never put in the audit log, only their fingerprints.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from miniport.common.db import mark_changed
 from miniport.common.i18n import N_
-from miniport.platform.audit.chain import append as audit_append
+from miniport.platform.audit.changes import record_change
 from miniport.platform.console.staff import NotFound
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import Actor, PortPolicy
-from miniport.platform.registry import admin
+from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.registry.models import Brand, HostApp, MiniProgram
 from miniport.platform.registry.rules import (
     clean_image_url,
@@ -44,17 +45,7 @@ def _audit(
     before: Any = None,
     after: Any = None,
 ) -> None:
-    audit_append(
-        session,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        action=action,
-        target_kind=target[0],
-        target_id=target[1],
-        before=before,
-        after=after,
-        at=now,
-    )
+    record_change(session, actor, action, target=target, at=now, before=before, after=after)
 
 
 def brand_mini_program(session: Session, brand_id: int, appid: str) -> MiniProgram:
@@ -113,14 +104,7 @@ def update_mini_program(
 def rotate_mini_program_secret(
     session: Session, mini_program: MiniProgram, *, actor: Actor, now: dt.datetime
 ) -> str:
-    _, secret = admin.rotate_mini_program_secret(session, mini_program.appid)
-    _audit(
-        session,
-        actor,
-        "mini_program.secret_rotated",
-        target=("mini_program", mini_program.appid),
-        now=now,
-    )
+    _, secret = admin.rotate_mini_program_secret(session, mini_program.appid, actor=actor, now=now)
     return secret
 
 
@@ -154,8 +138,7 @@ def host_app(session: Session, client_id: str) -> HostApp:
 
 
 def rotate_host_secret(session: Session, host: HostApp, *, actor: Actor, now: dt.datetime) -> str:
-    _, secret = admin.rotate_host_secret(session, host.client_id)
-    _audit(session, actor, "host.secret_rotated", target=("host", host.client_id), now=now)
+    _, secret = admin.rotate_host_secret(session, host.client_id, actor=actor, now=now)
     return secret
 
 
@@ -182,23 +165,20 @@ def set_redirect_uris(
 def set_webhook_url(
     session: Session, partner: HostApp | Brand, url: str, *, actor: Actor, now: dt.datetime
 ) -> str | None:
-    """Returns the new signing secret when the partner had none, to be shown once."""
-    before = partner.webhook_url
-    secret = admin.set_webhook_url(session, partner, url.strip() or None)
-    target = (
-        ("host", partner.client_id) if isinstance(partner, HostApp) else ("brand", str(partner.id))
+    """Returns the new signing secret when the partner had none, to be shown once.
+
+    Raises ``RegistryError`` (``InvalidRegistration``) for a URL the registry refuses.
+    """
+    return partner_webhooks.set_webhook_url(
+        session, partner, url.strip() or None, actor=actor, now=now
     )
-    if before != partner.webhook_url:
-        _audit(
-            session,
-            actor,
-            f"{target[0]}.webhook_url_changed",
-            target=target,
-            now=now,
-            before={"webhook_url": before},
-            after={"webhook_url": partner.webhook_url},
-        )
-    return secret
+
+
+def rotate_webhook_secret(
+    session: Session, partner: HostApp | Brand, *, actor: Actor, now: dt.datetime
+) -> str:
+    """A new webhook signing secret for the partner, to be shown once."""
+    return partner_webhooks.rotate_webhook_secret(session, partner, actor=actor, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,16 +221,4 @@ def resend_delivery(
         and (delivery.partner_kind != partner_kind or delivery.partner_id != partner_id)
     ):
         raise NotFound(N_("There is no such webhook delivery."))
-    resent = resend(session, delivery_id, now)
-    _audit(
-        session,
-        actor,
-        "webhook.resent",
-        target=("webhook_delivery", str(delivery_id)),
-        now=now,
-        after={
-            "event_id": delivery.event_id,
-            "partner": f"{delivery.partner_kind}:{delivery.partner_id}",
-        },
-    )
-    return resent
+    return resend(session, delivery_id, now, actor=actor)

@@ -11,6 +11,7 @@ so a rotation made by the CLI reaches every running worker within that interval.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -24,7 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from miniport.common.clock import utcnow
 from miniport.common.db import mark_changed
 from miniport.common.tokens import new_secret
+from miniport.platform.audit.changes import record_change
 from miniport.platform.keys.models import SigningKey
+from miniport.platform.ports.states import Actor
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256")
 
@@ -56,10 +59,18 @@ def ensure_keys(session: Session) -> None:
     session.flush()
 
 
-def rotate(session: Session) -> list[str]:
-    """Rotate every algorithm's key; returns the new active kids."""
-    now = utcnow()
+def _kids(rows: list[SigningKey], state: str) -> list[str]:
+    return sorted(row.kid for row in rows if row.state == state)
+
+
+def rotate(session: Session, *, actor: Actor, now: dt.datetime | None = None) -> list[str]:
+    """Rotate every algorithm's key; returns the new active kids.
+
+    Audited as ``keys.rotated`` with the key ids (public: they are in the JWKS), never a key.
+    """
+    now = now or utcnow()
     rows = list(session.scalars(select(SigningKey).where(SigningKey.state != "retired")))
+    before = {"active": _kids(rows, "active"), "previous": _kids(rows, "previous")}
     for row in rows:
         if row.state == "previous":
             row.state, row.retired_at = "retired", now
@@ -69,6 +80,19 @@ def rotate(session: Session) -> list[str]:
     session.add_all(new_rows)
     session.flush()
     mark_changed(session, "keys")
+    record_change(
+        session,
+        actor,
+        "keys.rotated",
+        target=("signing_keys", "jwks"),
+        at=now,
+        before=before,
+        after={
+            "active": sorted(row.kid for row in new_rows),
+            "previous": before["active"],
+            "retired": before["previous"],
+        },
+    )
     return [row.kid for row in new_rows]
 
 

@@ -1,8 +1,14 @@
 """Registering brands, mini programs, host apps and operators (the admin side of the registry).
 
 Plain functions over a SQLAlchemy ``Session``: they validate (``rules``), add and flush, and
-never commit; the caller (a CLI command, later a console route) commits its unit of work.
+never commit; the caller (a CLI command, a console route) commits its unit of work.
 Failures raise the ``RegistryError`` family from ``errors``.
+
+Every change is written to the audit log here, in the same transaction, by the function that
+makes it: each takes the ``actor`` making the change, so the console, the CLI and seeding
+scripts cannot make a change the log misses. Secrets appear in the log only as a
+fingerprint (``audit.changes.fingerprint``). Where partners receive webhooks, and the secret
+those are signed with, is changed through ``partner_webhooks``, audited the same way.
 
 Credentials are generated here, returned to the caller exactly once, and stored only as their
 SHA-256 digest (see ``miniport.common.tokens``): nobody, the platform included, can show a
@@ -15,9 +21,11 @@ when it is generated or rotated. Reading ``webhook_secret`` right after ``create
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,12 +34,16 @@ from sqlalchemy.orm import Session
 from miniport.common.clock import utcnow
 from miniport.common.db import mark_changed
 from miniport.common.tokens import digest, new_secret
+from miniport.platform.accounts.memberships import grant
 from miniport.platform.accounts.models import StaffMembership, StaffRole, User
 from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.accounts.users import create_user, find_user
+from miniport.platform.audit.changes import fingerprint, fingerprint_of_digest, record_change
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry.errors import AlreadyRegistered, NotRegistered
 from miniport.platform.registry.lookup import find_brand, find_host_app, find_mini_program
 from miniport.platform.registry.models import Brand, HostApp, MiniProgram
+from miniport.platform.registry.partner_webhooks import partner_target
 from miniport.platform.registry.rules import (
     clean_id_token_alg,
     clean_image_url,
@@ -42,7 +54,6 @@ from miniport.platform.registry.rules import (
     clean_slug,
     clean_web_url,
 )
-from miniport.platform.webhooks.outbox import retarget_pending
 from miniport.platform.webhooks.signing import new_webhook_secret
 
 
@@ -83,6 +94,8 @@ def create_brand(
     name_zh: str,
     name_en: str,
     webhook_url: str | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
 ) -> Brand:
     """Register a brand entity (flushed, not committed); its slug is stored lowercase."""
     brand = Brand(
@@ -97,6 +110,22 @@ def create_brand(
         raise AlreadyRegistered(f"a brand with slug {brand.slug!r} already exists", field="slug")
     session.add(brand)
     _flush_unique(session, f"brand slug {brand.slug!r}")
+    after: dict[str, Any] = {
+        "slug": brand.slug,
+        "name_zh": brand.name_zh,
+        "name_en": brand.name_en,
+        "webhook_url": brand.webhook_url,
+    }
+    if brand.webhook_secret:
+        after["webhook_secret"] = fingerprint(brand.webhook_secret)
+    record_change(
+        session,
+        actor,
+        "brand.created",
+        target=partner_target(brand),
+        at=now or utcnow(),
+        after=after,
+    )
     return brand
 
 
@@ -129,6 +158,8 @@ def create_mini_program(
     entry_url: str,
     allowed_paths: Sequence[str],
     icon_url: str = "",
+    actor: Actor,
+    now: dt.datetime | None = None,
 ) -> tuple[MiniProgram, str]:
     """Register a mini program; returns it and its secret, which is never retrievable again."""
     brand = find_brand(session, brand_id)
@@ -149,6 +180,22 @@ def create_mini_program(
     session.add(mini_program)
     session.flush()
     mark_changed(session, "registry")
+    record_change(
+        session,
+        actor,
+        "mini_program.created",
+        target=("mini_program", mini_program.appid),
+        at=now or utcnow(),
+        after={
+            "brand_id": mini_program.brand_id,
+            "name_zh": mini_program.name_zh,
+            "name_en": mini_program.name_en,
+            "icon_url": mini_program.icon_url,
+            "entry_url": mini_program.entry_url,
+            "allowed_paths": list(mini_program.allowed_paths),
+            "secret": fingerprint(secret),
+        },
+    )
     return mini_program, secret
 
 
@@ -166,9 +213,12 @@ def get_mini_program(session: Session, appid: str) -> MiniProgram:
     return mini_program
 
 
-def rotate_mini_program_secret(session: Session, appid: str) -> tuple[MiniProgram, str]:
+def rotate_mini_program_secret(
+    session: Session, appid: str, *, actor: Actor, now: dt.datetime | None = None
+) -> tuple[MiniProgram, str]:
     """Replace the secret at once (the old one stops working); returns the new one, once."""
     mini_program = get_mini_program(session, appid)
+    before = fingerprint_of_digest(mini_program.secret_digest)
     secret = new_secret()
     mini_program.secret_digest = digest(secret)
     mini_program.secret_rotated_at = utcnow()
@@ -176,6 +226,15 @@ def rotate_mini_program_secret(session: Session, appid: str) -> tuple[MiniProgra
     # Workers cache secret digests (``registry.directory``, ``miniprogram_api.directory``):
     # after the commit the old secret must stop working everywhere at once.
     mark_changed(session, "registry")
+    record_change(
+        session,
+        actor,
+        "mini_program.secret_rotated",
+        target=("mini_program", mini_program.appid),
+        at=now or utcnow(),
+        before={"secret": before},
+        after={"secret": fingerprint(secret)},
+    )
     return mini_program, secret
 
 
@@ -192,6 +251,8 @@ def create_host_app(
     logo_url: str = "",
     webhook_url: str | None = None,
     id_token_alg: str = "RS256",  # noqa: S107  (an algorithm name, not a password)
+    actor: Actor,
+    now: dt.datetime | None = None,
 ) -> tuple[HostApp, str]:
     """Register a host app (an OAuth client); returns it and its client secret, once."""
     secret = new_secret()
@@ -214,6 +275,21 @@ def create_host_app(
     session.add(host)
     _flush_unique(session, f"host app slug {host.slug!r}")
     mark_changed(session, "registry")
+    after: dict[str, Any] = {
+        "slug": host.slug,
+        "name_zh": host.name_zh,
+        "name_en": host.name_en,
+        "logo_url": host.logo_url,
+        "redirect_uris": list(host.redirect_uris),
+        "webhook_url": host.webhook_url,
+        "id_token_alg": host.id_token_signed_response_alg,
+        "secret": fingerprint(secret),
+    }
+    if host.webhook_secret:
+        after["webhook_secret"] = fingerprint(host.webhook_secret)
+    record_change(
+        session, actor, "host.created", target=partner_target(host), at=now or utcnow(), after=after
+    )
     return host, secret
 
 
@@ -231,54 +307,27 @@ def get_host_app(session: Session, key: str) -> HostApp:
     return host
 
 
-def rotate_host_secret(session: Session, client_id: str) -> tuple[HostApp, str]:
+def rotate_host_secret(
+    session: Session, client_id: str, *, actor: Actor, now: dt.datetime | None = None
+) -> tuple[HostApp, str]:
     """Replace the client secret at once (the old one stops working); returns the new one."""
     host = get_host_app(session, client_id)
+    before = fingerprint_of_digest(host.secret_digest)
     secret = new_secret()
     host.secret_digest = digest(secret)
     host.secret_rotated_at = utcnow()
     session.flush()
     mark_changed(session, "registry")
+    record_change(
+        session,
+        actor,
+        "host.secret_rotated",
+        target=partner_target(host),
+        at=now or utcnow(),
+        before={"secret": before},
+        after={"secret": fingerprint(secret)},
+    )
     return host, secret
-
-
-# --- partner webhooks ------------------------------------------------------------------------
-
-
-def _partner_ref(partner: HostApp | Brand) -> tuple[str, str]:
-    """How the webhook outbox names a partner: (kind, id)."""
-    if isinstance(partner, HostApp):
-        return "host", partner.client_id
-    return "brand", str(partner.id)
-
-
-def rotate_webhook_secret(session: Session, partner: HostApp | Brand) -> str:
-    """Replace a host app's or brand's webhook signing secret; returns the new one, once.
-
-    Takes effect at once: the next delivery attempt, including retries of older events, is
-    signed with the new secret, so the partner should switch its receiver right away.
-    """
-    secret = new_webhook_secret()
-    partner.webhook_secret = secret
-    session.flush()
-    return secret
-
-
-def set_webhook_url(session: Session, partner: HostApp | Brand, url: str | None) -> str | None:
-    """Set (or, with ``None`` or "", remove) where a partner receives its webhooks.
-
-    Returns a newly generated signing secret when the partner had none (its URL is set for
-    the first time), else ``None``: changing the URL keeps the secret the receiver already
-    has. Events not yet delivered follow the new URL, or are given up on when it is removed.
-    """
-    partner.webhook_url = clean_optional_web_url(url, "webhook URL")
-    secret: str | None = None
-    if partner.webhook_url is not None and not partner.webhook_secret:
-        secret = partner.webhook_secret = new_webhook_secret()
-    kind, partner_id = _partner_ref(partner)
-    retarget_pending(session, partner_kind=kind, partner_id=partner_id, url=partner.webhook_url)
-    session.flush()
-    return secret
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -299,16 +348,18 @@ def create_operator(
     username: str,
     display_name: str,
     password: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
 ) -> User:
     """A new user who may operate the platform (open and close ports, manage the registry).
 
     Raises ``miniport.platform.accounts.users.AccountError`` for a bad username or password.
+    The operator role is granted (and audited) as ``accounts.memberships.grant`` does.
     """
     user = create_user(
         session, hasher, username=username, display_name=display_name, password=password
     )
-    session.add(StaffMembership(user_id=user.id, role=StaffRole.OPERATOR.value))
-    session.flush()
+    grant(session, username=user.username, role=StaffRole.OPERATOR, actor=actor, now=now)
     return user
 
 

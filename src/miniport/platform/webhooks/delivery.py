@@ -35,6 +35,8 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.clock import utcnow
+from miniport.platform.audit.changes import record_change
+from miniport.platform.ports.states import Actor
 from miniport.platform.registry.models import Brand, HostApp
 from miniport.platform.webhooks.models import WebhookDelivery, WebhookEvent
 from miniport.platform.webhooks.signing import signed_headers
@@ -280,10 +282,13 @@ def deliver_due(
     return attempted
 
 
-def resend(session: Session, delivery_id: int, now: dt.datetime) -> WebhookDelivery:
+def resend(
+    session: Session, delivery_id: int, now: dt.datetime, *, actor: Actor
+) -> WebhookDelivery:
     """Queue one delivery again, now, with a fresh retry schedule (flushed, not committed).
 
     The event keeps its id, so a receiver that already has it recognises the duplicate.
+    Audited as ``webhook.resent`` with ``actor``, whoever asks (console or CLI).
     """
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None:
@@ -294,11 +299,24 @@ def resend(session: Session, delivery_id: int, now: dt.datetime) -> WebhookDeliv
     delivery.locked_until = None
     delivery.last_error = None
     session.flush()
+    record_change(
+        session,
+        actor,
+        "webhook.resent",
+        target=("webhook_delivery", str(delivery_id)),
+        at=now,
+        after={
+            "event_id": delivery.event_id,
+            "partner": f"{delivery.partner_kind}:{delivery.partner_id}",
+        },
+    )
     return delivery
 
 
-def resend_event(session: Session, event_id: str, now: dt.datetime) -> list[WebhookDelivery]:
-    """Queue every delivery of one event again (see ``resend``)."""
+def resend_event(
+    session: Session, event_id: str, now: dt.datetime, *, actor: Actor
+) -> list[WebhookDelivery]:
+    """Queue every delivery of one event again (see ``resend``), one audit entry each."""
     if session.get(WebhookEvent, event_id) is None:
         raise DeliveryNotFound(f"no webhook event {event_id!r}")
     ids = session.scalars(
@@ -306,7 +324,7 @@ def resend_event(session: Session, event_id: str, now: dt.datetime) -> list[Webh
         .where(WebhookDelivery.event_id == event_id)
         .order_by(WebhookDelivery.id)
     ).all()
-    return [resend(session, delivery_id, now) for delivery_id in ids]
+    return [resend(session, delivery_id, now, actor=actor) for delivery_id in ids]
 
 
 @dataclass(frozen=True, slots=True)

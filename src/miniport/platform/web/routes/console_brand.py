@@ -1,4 +1,5 @@
-"""The brand console: its mini programs (edit, policy, rotate the secret), and its ports."""
+"""The brand console: its mini programs (edit, policy, rotate the secret), its ports, and
+where it receives webhooks (the URL and the signing secret), as the host console offers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from miniport.platform.console.staff import Invalid
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import PortPolicy, PortState
 from miniport.platform.registry.admin import get_brand, list_mini_programs
+from miniport.platform.registry.errors import InvalidRegistration
 from miniport.platform.web.deps import DbSession, ReadDbSession
 from miniport.platform.web.routes.console_common import (
     HtmlForm,
@@ -42,6 +44,46 @@ def brand_home(request: Request, brand_id: int, staff: StaffDep, db: ReadDbSessi
         "base": f"/console/brand/{brand_id}",
     }
     return page(request, "brand_home.html", staff, context)
+
+
+@router.post("/console/brand/{brand_id}/webhook/{action}")
+def brand_webhook_act(
+    request: Request, brand_id: int, action: str, staff: StaffDep, db: DbSession, form: HtmlForm
+) -> Response:
+    """Set or remove the webhook URL (the first URL brings a new signing secret), or rotate
+    the signing secret; a new secret is shown in this response only."""
+    actor = staff.brand_actor(brand_id)
+    check_csrf(request, form)
+    brand = get_brand(db, brand_id)
+    now = utcnow()
+    base = f"/console/brand/{brand_id}"
+    acting_as(db, staff.username)
+    with refusals():
+        if action == "url":
+            try:
+                secret = partners.set_webhook_url(
+                    db, brand, text_field(form, "webhook_url"), actor=actor, now=now
+                )
+            except InvalidRegistration:
+                raise Invalid(
+                    N_(
+                        "The webhook URL must be a complete http:// or https:// address, "
+                        "without spaces or a #fragment."
+                    )
+                ) from None
+        elif action == "rotate":
+            secret = partners.rotate_webhook_secret(db, brand, actor=actor, now=now)
+        else:
+            raise Invalid(N_("The form could not be read."))
+        db.commit()
+    if secret is None:
+        return see_other(base, "saved")
+    return page(
+        request,
+        "secret.html",
+        staff,
+        {"label": N_("Webhook signing secret"), "secret": secret, "back": base},
+    )
 
 
 @router.get("/console/brand/{brand_id}/mp/{appid}")
