@@ -7,22 +7,30 @@ event loop, which must not share a process with other suites' loops. Never
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    Locator,
     Page,
     Playwright,
     ViewportSize,
+    expect,
     sync_playwright,
 )
+from rich.console import Console
 
+from miniport.demo import DemoLayout, RunningDemo, running_demo
+from miniport.demo.world import HOST_PASSWORD, PLATFORM_USER
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import World, build_world
-from tests.platform.console.factories import StaffUser
+from tests.support.servers import free_port
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
@@ -76,7 +84,17 @@ def console_world(runtime: PlatformRuntime) -> World:
     return build_world(runtime)
 
 
-def sign_in(page: Page, platform_url: str, user: StaffUser, *, lang: str = "en") -> None:
+class Person(Protocol):
+    """Whoever signs in to the console: a test's staff member or one of the demo's people."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def password(self) -> str: ...
+
+
+def sign_in(page: Page, platform_url: str, user: Person, *, lang: str = "en") -> None:
     page.goto(f"{platform_url}/signin?next=/console&lang={lang}")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", user.password)
@@ -106,3 +124,42 @@ def phone(chromium: Browser) -> Iterator[BrowserContext]:
     context = new_phone(chromium)
     yield context
     context.close()
+
+
+# --- the demo's five real servers, and what a person does in a host app ------------------------
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[RunningDemo]:
+    """A fresh ``miniport demo`` (same processes, databases and seeding) on free ports."""
+    layout = DemoLayout(
+        data_dir=tmp_path / "demo",
+        platform_port=free_port(),
+        xiaohongshu_port=free_port(),
+        jd_port=free_port(),
+        gucci_port=free_port(),
+        louis_vuitton_port=free_port(),
+        cheap_hashing=True,
+    )
+    with running_demo(layout, console=Console(file=io.StringIO())) as running:
+        yield running
+
+
+def sign_in_to_host(page: Page, host_url: str) -> None:
+    page.goto(f"{host_url}/signin")
+    page.fill("input[name=username]", PLATFORM_USER.username)
+    page.fill("input[name=password]", HOST_PASSWORD)
+    page.get_by_test_id("signin-submit").click()
+    # Signed in: the form is gone (a refusal would re-render it with an error).
+    page.wait_for_url(lambda url: "/signin" not in url)
+
+
+def search(page: Page, host_url: str, query: str) -> Locator:
+    """Search as a person does (type, submit); returns the leading brand card."""
+    page.goto(f"{host_url}/search")
+    page.get_by_test_id("search-input").fill(query)
+    page.get_by_test_id("search-submit").click()
+    page.wait_for_url(re.compile(r"/search\?"))
+    card = page.get_by_test_id("brand-card").first
+    expect(card).to_be_visible()
+    return card

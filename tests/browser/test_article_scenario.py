@@ -4,19 +4,16 @@ A 小红书 user finds Gucci, taps its store, allows it on 微信 and orders ins
 next tap needs no consent; the operator closes 小红书 × Gucci and the card reverts while
 京东 × Louis Vuitton keeps working; revoking 小红书 on 微信 brings the consent back.
 
-Each test gets its own demo (``miniport.demo.running_demo``: the same processes, databases
-and seeding as ``miniport demo``) on free ports in a temporary directory, and each step
-saves a phone-sized screenshot into ``test-artifacts/``.
+Each test gets its own demo (the ``demo`` fixture of ``conftest``: the same processes,
+databases and seeding as ``miniport demo``) on free ports in a temporary directory, and
+each step saves a phone-sized screenshot into ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import (
@@ -29,12 +26,10 @@ from playwright.sync_api import (
     Route,
     expect,
 )
-from rich.console import Console
 
-from miniport.demo import DemoLayout, RunningDemo, running_demo
-from miniport.demo.world import HOST_PASSWORD, OPERATOR, PLATFORM_USER, STAFF_PASSWORD
-from tests.browser.conftest import ARTIFACTS, new_phone
-from tests.support.servers import free_port
+from miniport.demo import RunningDemo
+from miniport.demo.world import OPERATOR, PLATFORM_USER, STAFF_PASSWORD
+from tests.browser.conftest import ARTIFACTS, new_phone, search, sign_in_to_host
 
 pytestmark = pytest.mark.browser
 
@@ -44,21 +39,6 @@ FROM_XIAOHONGSHU = "小红书 · 场景值 1069（从App打开）"
 # How long a reverted card may take to show: the close reaches 小红书 as a signed webhook,
 # which the platform sends within about a second; the card cache alone would take 30 s.
 CARD_REVERT_TIMEOUT = 20.0
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[RunningDemo]:
-    layout = DemoLayout(
-        data_dir=tmp_path / "demo",
-        platform_port=free_port(),
-        xiaohongshu_port=free_port(),
-        jd_port=free_port(),
-        gucci_port=free_port(),
-        louis_vuitton_port=free_port(),
-        cheap_hashing=True,
-    )
-    with running_demo(layout, console=Console(file=io.StringIO())) as running:
-        yield running
 
 
 @pytest.fixture
@@ -91,26 +71,6 @@ def ids_of(demo: RunningDemo) -> Ids:
         gucci=credentials.mini_program("gucci").appid,
         louis_vuitton=credentials.mini_program("louis-vuitton").appid,
     )
-
-
-def sign_in_to_host(page: Page, host_url: str) -> None:
-    page.goto(f"{host_url}/signin")
-    page.fill("input[name=username]", PLATFORM_USER.username)
-    page.fill("input[name=password]", HOST_PASSWORD)
-    page.get_by_test_id("signin-submit").click()
-    # Signed in: the form is gone (a refusal would re-render it with an error).
-    page.wait_for_url(lambda url: "/signin" not in url)
-
-
-def search(page: Page, host_url: str, query: str) -> Locator:
-    """Search as a person does (type, submit); returns the leading brand card."""
-    page.goto(f"{host_url}/search")
-    page.get_by_test_id("search-input").fill(query)
-    page.get_by_test_id("search-submit").click()
-    page.wait_for_url(re.compile(r"/search\?"))
-    card = page.get_by_test_id("brand-card").first
-    expect(card).to_be_visible()
-    return card
 
 
 def sign_in_to_platform_if_asked(page: Page, platform_url: str) -> None:

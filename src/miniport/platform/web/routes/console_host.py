@@ -1,6 +1,7 @@
-"""The host console: apply for ports, follow their state and reasons, manage redirect URIs,
-the webhook URL and the client secret. A host never approves: it has no such form here, and
-the port lifecycle refuses a host actor's approval wherever it is forged."""
+"""The host console: apply for ports, withdraw a pending request, follow their state and
+reasons, manage redirect URIs, the webhook URL and the client secret. A host never approves:
+it has no such form here, and the port lifecycle refuses a host actor's approval wherever it
+is forged."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from miniport.platform.console.overview import port_rows
 from miniport.platform.console.staff import Invalid
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.api import MAX_APPLY_REASON
+from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.models import HostSuspension
+from miniport.platform.ports.states import ReasonCategory
 from miniport.platform.registry.models import Brand, MiniProgram
 from miniport.platform.web.deps import DbSession, ReadDbSession
 from miniport.platform.web.routes.console_common import (
@@ -104,3 +107,24 @@ def host_act(
             raise Invalid(N_("The form could not be read."))
         db.commit()
     return see_other(base, done)
+
+
+@router.post("/console/host/{client_id}/ports/{port_id}/withdraw")
+def host_withdraw(
+    request: Request,
+    client_id: str,
+    port_id: int,
+    staff: StaffDep,
+    db: DbSession,
+    form: HtmlForm,
+) -> Response:
+    actor = staff.host_actor(client_id)
+    check_csrf(request, form)
+    acting_as(db, staff.username)
+    # The lifecycle refuses another host's port (not found) and any state but requested.
+    with refusals():
+        lifecycle.withdraw(
+            db, port_id, actor=actor, reason=Reason(ReasonCategory.REQUEST), now=utcnow()
+        )
+        db.commit()
+    return see_other(f"/console/host/{client_id}", "withdrawn")
