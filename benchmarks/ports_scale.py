@@ -6,31 +6,40 @@ the benchmark and would measure the seeding, not the snapshot. A mix of states a
 keeps the rules realistic: most ports open to everyone, some in a partial rollout with an
 allow-list, some with a trial end, some closed.
 
-``rebuild_times`` runs in a fresh interpreter (``python -m benchmarks.ports_scale DIR``) and
-prints the time ``PortDirectory.reload`` takes, the work a worker does after every change.
+``snapshot_times`` runs in a fresh interpreter (``python -m benchmarks.ports_scale URL``)
+and times what a worker does with its snapshot: the full build at start-up
+(``PortDirectory.reload``), and ``PortDirectory.catch_up`` — the work after every change —
+once one port's staging changed and once a host app with all its ports was suspended. The
+changes are made through the port lifecycle like any operator's, outside the timing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import secrets
-import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import Table, insert
 
 from miniport.common.db import make_engine, make_sessionmaker
 from miniport.common.tokens import digest
+from miniport.platform.ports import lifecycle
+from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.models import Port
 from miniport.platform.ports.snapshot import PortDirectory
+from miniport.platform.ports.states import Actor, ActorKind, ReasonCategory
 from miniport.platform.registry.models import Brand, HostApp, MiniProgram
 
 HOSTS = 200
 MINI_PROGRAMS = 500
 REBUILDS = 7
+ACTOR = Actor(ActorKind.OPERATOR, "bench")
 
 
 def _table(model: type[Brand | HostApp | MiniProgram | Port]) -> Table:
@@ -113,23 +122,64 @@ def seed_ports(database_url: str) -> int:
         engine.dispose()
 
 
-def rebuild_times(database_url: str) -> tuple[int, list[float]]:
-    """(ports in the snapshot, milliseconds per ``reload``) over REBUILDS reloads."""
+@dataclass(frozen=True)
+class SnapshotTimes:
+    ports: int
+    full_ms: list[float]  # PortDirectory.reload: start-up
+    one_port_ms: list[float]  # catch_up after one port's staging changed
+    host_ms: list[float]  # catch_up after a host with all its ports was suspended
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def snapshot_times(database_url: str) -> SnapshotTimes:
     engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
     try:
-        directory = PortDirectory(make_sessionmaker(engine))
-        times = []
-        for _ in range(REBUILDS):
-            started = time.perf_counter()
-            snapshot = directory.reload()
-            times.append((time.perf_counter() - started) * 1000)
-        return len(snapshot.rules), times
+        directory = PortDirectory(sessions)
+        full = [_timed(directory.reload) for _ in range(REBUILDS)]
+        rules = directory.current().rules
+        staged = [rule.port_id for rule in rules.values() if rule.state == "open"][:REBUILDS]
+        one_port = []
+        for number, port_id in enumerate(staged):
+            with sessions() as session, session.begin():
+                lifecycle.set_staging(
+                    session,
+                    port_id,
+                    actor=ACTOR,
+                    rollout_percent=10 + number,
+                    allow_list=[],
+                    trial_ends_at=None,
+                    daily_launch_quota=None,
+                    now=dt.datetime.now(dt.UTC),
+                )
+            one_port.append(_timed(directory.catch_up))
+        hosts = sorted({client_id for client_id, _ in rules})[:REBUILDS]
+        host = []
+        for client_id in hosts:
+            with sessions() as session, session.begin():
+                lifecycle.suspend_host(
+                    session,
+                    client_id=client_id,
+                    actor=ACTOR,
+                    reason=Reason(ReasonCategory.OTHER, "benchmark"),
+                    now=dt.datetime.now(dt.UTC),
+                )
+            host.append(_timed(directory.catch_up))
+        assert all(
+            directory.current().rules[key].fixed is not None for key in rules if key[0] in hosts
+        )
+        return SnapshotTimes(len(directory.current().rules), full, one_port, host)
     finally:
         engine.dispose()
 
 
-def measure_rebuild(database_url: str) -> tuple[int, float]:
-    """Median rebuild milliseconds, measured in a fresh interpreter."""
+def measure_snapshot(database_url: str) -> SnapshotTimes:
+    """``snapshot_times`` in a fresh interpreter, so the worker's memory is not this one's."""
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.ports_scale", database_url],
         capture_output=True,
@@ -137,10 +187,8 @@ def measure_rebuild(database_url: str) -> tuple[int, float]:
         check=True,
         timeout=600,
     )
-    data = json.loads(completed.stdout.strip().splitlines()[-1])
-    return int(data["ports"]), float(statistics.median(data["ms"]))
+    return SnapshotTimes(**json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
 if __name__ == "__main__":
-    ports, times = rebuild_times(sys.argv[1])
-    print(json.dumps({"ports": ports, "ms": times}))
+    print(json.dumps(dataclasses.asdict(snapshot_times(sys.argv[1]))))

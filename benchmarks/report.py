@@ -90,7 +90,7 @@ class InProcessResult:
     value: float
     unit: str
     target: str
-    passed: bool
+    passed: bool | None  # None: recorded for context, no target of its own
     note: str = ""
 
 
@@ -110,7 +110,7 @@ class Report:
     @property
     def passed(self) -> bool:
         return all(item.passed for item in self.http) and all(
-            item.passed for item in self.in_process
+            item.passed is not False for item in self.in_process
         )
 
 
@@ -135,6 +135,10 @@ def _count(value: float | None) -> str:
 
 def _share(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
+
+
+def _verdict(passed: bool | None) -> str:
+    return {True: "pass", False: "**miss**", None: "(context)"}[passed]
 
 
 def _ms(value: float) -> str:
@@ -199,7 +203,7 @@ def render(report: Report) -> str:
             note = f" ({item.note})" if item.note else ""
             lines.append(
                 f"| {item.name}{note} | {item.value:,.1f} {item.unit} | {item.target} | "
-                f"{'pass' if item.passed else '**miss**'} |"
+                f"{_verdict(item.passed)} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -3,6 +3,8 @@ and a server refuses a database whose schema is behind."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,33 @@ def test_the_platform_will_not_start_on_an_empty_database(tmp_path: Path) -> Non
 
     with pytest.raises(SchemaOutOfDate, match="miniport db upgrade platform"):
         PlatformRuntime.build(settings)
+
+
+@pytest.mark.parametrize("service", ["platform", "host", "shop"])
+def test_the_alembic_free_head_is_alembics_head(service: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(service, "sqlite://"))
+    assert head_revision(service) == script.get_current_head()
+
+
+def test_a_serving_process_never_imports_alembic(tmp_path: Path) -> None:
+    # Alembic and what it drags in (Mako, Pygments, every dialect) are ~10 MB a worker would
+    # carry for good; start-up checks the schema without them.
+    settings = make_platform_settings(tmp_path / "platform")
+    upgrade("platform", settings.database_url)
+    program = (
+        "import sys\n"
+        "from miniport.platform.runtime import PlatformRuntime\n"
+        "from miniport.platform.settings import PlatformSettings\n"
+        "from miniport.platform.web.app import create_app\n"
+        f"settings = PlatformSettings(data_dir={str(settings.data_dir)!r}, environment='test')\n"
+        "runtime = PlatformRuntime.build(settings)\n"
+        "create_app(settings, runtime=runtime)\n"
+        "runtime.close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "[]"

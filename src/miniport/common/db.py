@@ -111,7 +111,25 @@ class ModelBase(DeclarativeBase):
     __abstract__ = True
 
 
+_BEFORE_COMMIT = "miniport_before_commit"
 _AFTER_COMMIT = "miniport_after_commit"
+
+
+def before_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` inside this session's transaction just before it commits.
+
+    For writes that must be the last thing a transaction does (a commit-ordered journal
+    row: see ``platform.ports.journal``). ``action`` may execute statements; it is dropped
+    on rollback.
+    """
+    session.info.setdefault(_BEFORE_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "before_commit")
+def _run_before_commit(session: Session) -> None:
+    actions: list[Callable[[], None]] = session.info.pop(_BEFORE_COMMIT, [])
+    for action in actions:
+        action()
 
 
 def after_commit(session: Session, action: Callable[[], None]) -> None:
@@ -132,6 +150,7 @@ def _run_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_commit(session: Session, _previous_transaction: object) -> None:
+    session.info.pop(_BEFORE_COMMIT, None)
     session.info.pop(_AFTER_COMMIT, None)
 
 

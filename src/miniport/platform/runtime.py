@@ -89,7 +89,7 @@ class PlatformRuntime:
     def on_change(self, topic: str) -> None:
         """Reload what ``topic`` says changed (called by the bus, from any worker)."""
         if topic == "ports":
-            self.ports.reload()
+            self.ports.catch_up()
         elif topic == "tokens":
             self.tokens.clear()
             self.mp_tokens.clear()

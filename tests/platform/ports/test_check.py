@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event, update
 
 from miniport.common.clock import utcnow
-from miniport.common.db import mark_changed
 from miniport.platform.miniprogram_api.models import UrlLink
 from miniport.platform.ports import lifecycle
+from miniport.platform.ports.journal import note_port_change
 from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.models import Port
 from miniport.platform.ports.states import Actor, ActorKind, PortState, ReasonCategory
@@ -117,7 +117,9 @@ def test_every_closed_reason(
             .where(Port.id == expired)
             .values(trial_ends_at=now - dt.timedelta(seconds=1))
         )
-        mark_changed(session, "ports")
+        changed = session.get(Port, expired)
+        assert changed is not None
+        note_port_change(session, client_id=changed.client_id, appid=changed.appid)
     assert reasons(check(http, jd_auth, [other_brand.appid])) == ["trial_ended"]
     with runtime.sessions() as session, session.begin():
         lifecycle.expire_port(session, expired, now=utcnow())
@@ -330,7 +332,7 @@ def test_unknown_states_never_leak_as_open(
             .where(Port.id == port_id_of(runtime, world.client_id, world.appid))
             .values(state="paused")
         )
-        mark_changed(session, "ports")
+        note_port_change(session, client_id=world.client_id, appid=world.appid)
     [result] = check(http, host_auth, [world.appid])
     assert result["open"] is False
     assert PortState.OPEN.value != result["reason"]

@@ -11,11 +11,11 @@ import httpx
 from sqlalchemy import func, select, update
 
 from miniport.common.clock import utcnow
-from miniport.common.db import mark_changed
 from miniport.common.migrate import upgrade
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.decision import decide
 from miniport.platform.ports.jobs import TrialExpiryJob, expire_due_ports
+from miniport.platform.ports.journal import note_port_change
 from miniport.platform.ports.models import Port, PortTransition
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.webhooks.models import WebhookEvent
@@ -88,7 +88,7 @@ def test_decide_refuses_before_the_job_runs(runtime: PlatformRuntime, world: Wor
     port_id = port_id_of(runtime, world.client_id, world.appid)
     with runtime.sessions() as session, session.begin():
         session.execute(update(Port).where(Port.id == port_id).values(trial_ends_at=utcnow()))
-        mark_changed(session, "ports")
+        note_port_change(session, client_id=world.client_id, appid=world.appid)
     snapshot = runtime.ports.current()
     assert snapshot.rules[(world.client_id, world.appid)].state == "open"  # not expired yet
     decision = decide(

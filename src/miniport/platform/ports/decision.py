@@ -1,15 +1,16 @@
 """``decide(snapshot, host, mini program, user, now)``: may this host run this mini program for
 this user now? A pure function of an immutable snapshot — a dict lookup, a few comparisons,
-and for a partial rollout one stable hash of the host's opaque user key.
+and for a partial rollout one seeded XXH3 hash of the host's opaque user key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+from xxhash import xxh3_64_intdigest
 
 # Decisions and rules are named tuples rather than frozen dataclasses: just as immutable,
 # but built several times faster, which is most of a 100,000-port snapshot rebuild.
@@ -21,23 +22,7 @@ class Decision(NamedTuple):
     port_id: int | None = None
 
 
-class PortRule(NamedTuple):
-    """What the snapshot knows about one port.
-
-    ``fixed`` is the decision when it does not depend on the user or the time (most ports:
-    open to everyone, or not open at all), precomputed so those decisions are a lookup.
-    ``salt`` is only computed for rules that need the rollout hash.
-    """
-
-    port_id: int
-    state: str
-    rollout_percent: int
-    allow_list: frozenset[str]
-    trial_ends_at: dt.datetime | None
-    daily_launch_quota: int | None
-    fixed: Decision | None = None
-    salt: bytes = b""
-
+BUCKETS = 10_000  # rollout buckets per port: a percentage has two decimals of headroom
 
 NO_PORT = Decision(False, "no_port")
 HOST_SUSPENDED = Decision(False, "host_suspended")
@@ -49,6 +34,28 @@ _CLOSED_BY_STATE = {
 }
 
 
+class PortRule(NamedTuple):
+    """What the snapshot knows about one port.
+
+    ``fixed`` is the decision when it does not depend on the user or the time (most ports:
+    open to everyone, or not open at all), precomputed so those decisions are a lookup.
+    ``opened`` is the answer for a user who is let in, built once rather than per decision;
+    ``seed`` (the port's rollout hash seed) is only computed for rules that need the hash,
+    and ``threshold`` is the rollout in buckets (percent × 100).
+    """
+
+    port_id: int
+    state: str
+    rollout_percent: int
+    allow_list: frozenset[str]
+    trial_ends_at: dt.datetime | None
+    daily_launch_quota: int | None
+    fixed: Decision | None = None
+    opened: Decision = NO_PORT  # always set by ``make_rule``
+    seed: int = 0
+    threshold: int = BUCKETS
+
+
 @dataclass(frozen=True, slots=True)
 class PortSnapshot:
     rules: Mapping[tuple[str, str], PortRule] = field(default_factory=dict)
@@ -56,33 +63,29 @@ class PortSnapshot:
     built_at: float = 0.0
 
 
-def port_salt(port_id: int) -> bytes:
-    return f"port:{port_id}:".encode()
+def rollout_seed(port_id: int) -> int:
+    """The port's seed for the rollout hash.
 
-
-_BUCKET_MEMO: dict[tuple[bytes, str], int] = {}
-_BUCKET_MEMO_LIMIT = 100_000
-
-
-def rollout_bucket(*, port_id: int, user_key: str, salt: bytes = b"") -> int:
-    """A user's stable bucket in 0..9999 for one port.
-
-    The port id salts the hash so the same users are not always the first let in on every
-    port. BLAKE2b rather than a faster checksum: CRC-style hashes are linear, which would
-    tie a user's buckets on different ports together. Buckets are memoised because one
-    user's card is checked again and again, and the hash is the slow part of a decision.
+    Seeding per port means a user let in early on one port is not therefore let in early on
+    every port: XXH3 with different seeds behaves as unrelated hash functions (tested), which
+    a linear checksum such as CRC-32 with a per-port prefix would not.
     """
-    salt = salt or port_salt(port_id)
-    memo_key = (salt, user_key)
-    bucket = _BUCKET_MEMO.get(memo_key)
-    if bucket is None:
-        data = salt + user_key.encode("utf-8", "surrogatepass")
-        digest = hashlib.blake2b(data, digest_size=8).digest()
-        bucket = int.from_bytes(digest, "big") % 10_000
-        if len(_BUCKET_MEMO) >= _BUCKET_MEMO_LIMIT:
-            _BUCKET_MEMO.clear()
-        _BUCKET_MEMO[memo_key] = bucket
-    return bucket
+    return xxh3_64_intdigest(b"miniport-rollout-port:%d" % port_id)
+
+
+def rollout_bucket(seed: int, user_key: str) -> int:
+    """A user's stable bucket in ``0 .. BUCKETS - 1`` for the port with this seed.
+
+    Stable across processes, restarts and releases of Python (unlike ``hash``), so one user
+    always lands on the same side of a rollout, and raising the percentage only lets more
+    users in. XXH3 costs ~0.2 µs here against ~1.4 µs for BLAKE2b, the whole budget of a
+    decision; it is not a keyed MAC, which a rollout does not need.
+    """
+    try:
+        data = user_key.encode()
+    except UnicodeEncodeError:  # a lone surrogate from a JSON ``\ud800`` escape
+        data = user_key.encode("utf-8", "surrogatepass")
+    return xxh3_64_intdigest(data, seed) % BUCKETS
 
 
 def make_rule(
@@ -102,7 +105,14 @@ def make_rule(
         fixed = _CLOSED_BY_STATE.get(state, NO_PORT)
     elif rollout_percent >= 100 and trial_ends_at is None:
         fixed = Decision(True, "open", port_id)
-    salt = port_salt(port_id) if fixed is None and rollout_percent < 100 else b""
+    if fixed is not None:
+        # ``opened`` is read only by ``decide_port``, and only when ``fixed`` is open.
+        opened, seed, threshold = fixed, 0, BUCKETS
+    else:
+        opened = Decision(True, "open", port_id)
+        partial = rollout_percent < 100
+        seed = rollout_seed(port_id) if partial else 0
+        threshold = max(rollout_percent, 0) * 100 if partial else BUCKETS
     return PortRule(
         port_id,
         state,
@@ -111,7 +121,9 @@ def make_rule(
         trial_ends_at,
         daily_launch_quota,
         fixed,
-        salt,
+        opened,
+        seed,
+        threshold,
     )
 
 
@@ -121,15 +133,21 @@ def decide(
     rule = snapshot.rules.get((client_id, appid))
     if rule is None:
         return NO_PORT
-    if rule.fixed is not None:
-        return rule.fixed
-    if rule.trial_ends_at is not None and now >= rule.trial_ends_at:
+    fixed = rule.fixed
+    if fixed is not None:
+        return fixed
+    # One unpacking instead of a named-tuple attribute read per field: this path runs for
+    # every user of a staged port, so its few hundred nanoseconds matter.
+    _, _, _, allow_list, trial_ends_at, _, _, opened, seed, threshold = rule
+    if trial_ends_at is not None and now >= trial_ends_at:
         return TRIAL_ENDED
-    if rule.rollout_percent < 100 and user_key not in rule.allow_list:
-        bucket = rollout_bucket(port_id=rule.port_id, user_key=user_key, salt=rule.salt)
-        if bucket >= rule.rollout_percent * 100:
-            return NOT_IN_ROLLOUT
-    return Decision(True, "open", rule.port_id)
+    if (
+        threshold < BUCKETS
+        and rollout_bucket(seed, user_key) >= threshold
+        and user_key not in allow_list
+    ):
+        return NOT_IN_ROLLOUT
+    return opened
 
 
 def decide_port(
@@ -147,4 +165,4 @@ def decide_port(
         return rule.fixed
     if rule.trial_ends_at is not None and now >= rule.trial_ends_at:
         return TRIAL_ENDED
-    return Decision(True, "open", rule.port_id)
+    return rule.opened

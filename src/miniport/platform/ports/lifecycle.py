@@ -21,6 +21,7 @@ from miniport.common.db import mark_changed
 from miniport.platform.audit.chain import append as audit_append
 from miniport.platform.miniprogram_api.models import LaunchCode
 from miniport.platform.oauth.models import IssuedToken, IssuedTokenApp
+from miniport.platform.ports.journal import note_port_change
 from miniport.platform.ports.models import (
     HostSuspension,
     MiniProgramPortPolicy,
@@ -152,7 +153,7 @@ def _record(
         brands=[brand],
         now=now,
     )
-    mark_changed(session, "ports")
+    note_port_change(session, client_id=port.client_id, appid=port.appid)
 
 
 def _move(
@@ -597,4 +598,4 @@ def _host_event(
         brands=brands,
         now=now,
     )
-    mark_changed(session, "ports")
+    note_port_change(session, client_id=host.client_id, appid=None)

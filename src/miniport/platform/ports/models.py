@@ -53,6 +53,21 @@ class PortTransition(PlatformBase):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class PortChange(PlatformBase):
+    """The port change journal: one row per changed port (or, with no ``appid``, per host
+    whose ports all changed), numbered in commit order. Workers re-read only the ports named
+    after the last row they applied (``ports.journal``)."""
+
+    __tablename__ = "port_changes"
+    # AUTOINCREMENT on SQLite: a number is never handed out twice, even after pruning.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  (SQLAlchemy's form)
+
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    appid: Mapped[str | None] = mapped_column(String(18))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class HostSuspension(PlatformBase):
     """A suspended host app: all its ports refuse, whatever their own state."""
 
