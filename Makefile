@@ -60,5 +60,11 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check
 	$(VENV)/bin/mypy --strict src/
 
+# The load generator is Debian's wrk; installed on first use like the browser tests' Chromium.
 bench: $(INSTALLED)
-	$(PYTHON) -m benchmarks.run
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "benchmarks need Debian's wrk; installing it"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
+	    || { $(SUDO) apt-get update && \
+	         $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; }
+	$(PYTHON) -m benchmarks.run $(BENCH_ARGS)

@@ -29,7 +29,8 @@ from miniport.platform.ports.decision import (
     PortSnapshot,
     decide,
     make_rule,
-    rollout_bucket,
+    rollout_cutoff,
+    rollout_hash,
     rollout_seed,
 )
 from miniport.platform.ports.journal import note_port_change
@@ -356,16 +357,20 @@ def test_rollouts_of_different_ports_are_independent(first: int, offset: int) ->
     assert abs(100 * both / len(USERS) - 25) <= 2, both
 
 
-def test_rollout_buckets_never_change_between_releases() -> None:
+def test_rollout_positions_never_change_between_releases() -> None:
     # A user's side of a rollout must survive an upgrade of the platform: these values
     # pin the hash, its seed derivation and the text encoding (a lone surrogate included).
     cases = [(1, "user-1"), (2, "user-1"), (12345, "小红书-用户-9"), (7, "\ud800x")]
-    assert [rollout_bucket(rollout_seed(port), key) for port, key in cases] == [
-        3757,
-        9817,
-        4966,
-        1912,
+    assert [rollout_hash(rollout_seed(port), key) for port, key in cases] == [
+        10070123521152463757,
+        16366368280294539817,
+        4418582770769914966,
+        10734707692348401912,
     ]
+    # ...and the cutoffs that split them: 50 % lets in exactly the lower half.
+    assert rollout_cutoff(50) == 2**63
+    assert rollout_cutoff(0) == 0 and rollout_cutoff(100) == 2**64
+    assert [rollout_cutoff(p) for p in (-5, 250)] == [0, 2**64]
 
 
 @settings(max_examples=40, deadline=None)
