@@ -15,7 +15,6 @@ from miniport.platform.console.staff import Invalid
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import PortPolicy, PortState
 from miniport.platform.registry.admin import get_brand, list_mini_programs
-from miniport.platform.registry.errors import InvalidRegistration
 from miniport.platform.web.deps import DbSession, ReadDbSession
 from miniport.platform.web.routes.console_common import (
     HtmlForm,
@@ -60,17 +59,9 @@ def brand_webhook_act(
     acting_as(db, staff.username)
     with refusals():
         if action == "url":
-            try:
-                secret = partners.set_webhook_url(
-                    db, brand, text_field(form, "webhook_url"), actor=actor, now=now
-                )
-            except InvalidRegistration:
-                raise Invalid(
-                    N_(
-                        "The webhook URL must be a complete http:// or https:// address, "
-                        "without spaces or a #fragment."
-                    )
-                ) from None
+            secret = partners.set_webhook_url(
+                db, brand, text_field(form, "webhook_url"), actor=actor, now=now
+            )
         elif action == "rotate":
             secret = partners.rotate_webhook_secret(db, brand, actor=actor, now=now)
         else:

@@ -113,6 +113,34 @@ _PORT_REFUSALS: tuple[tuple[type[PortError], type[ConsoleError], str], ...] = (
 )
 
 
+_WEB_URL = N_(
+    "The webhook URL must be a complete http:// or https:// address, without spaces or a #fragment."
+)
+# Registry refusals are English developer text too; the field they name picks the sentence.
+_REGISTRY_FIELDS: dict[str | None, str] = {
+    "webhook URL": _WEB_URL,
+    "entry URL": N_(
+        "The entry URL must be a complete http:// or https:// address, without spaces or a "
+        "#fragment."
+    ),
+    "icon URL": N_(
+        "The icon must be empty, a complete http:// or https:// address, or a path on the "
+        "platform starting with /."
+    ),
+    "redirect URI": N_(
+        "Each redirect URI must be a complete https:// address (http:// only for 127.0.0.1, "
+        "[::1] or localhost), without a user name, password or #fragment; one to ten of them."
+    ),
+    "allowed_paths": N_(
+        "Each allowed page path starts with a single /, has no .. or \\, no query or "
+        "#fragment, and at most 256 characters; give at least one (for example /pages/index)."
+    ),
+    "name_zh": N_("Names must not be empty or contain control characters (at most 128)."),
+    "name_en": N_("Names must not be empty or contain control characters (at most 128)."),
+}
+_REGISTRY_FIELDS["redirect_uris"] = _REGISTRY_FIELDS["redirect URI"]
+
+
 @contextmanager
 def refusals() -> Iterator[None]:
     """Turn the domain's refusals into console errors (rolled back by the caller's session)."""
@@ -126,7 +154,7 @@ def refusals() -> Iterator[None]:
             raise Invalid(str(error)) from error
         raise Invalid(str(error)) from error
     except RegistryError as error:
-        raise Invalid(str(error)) from error
+        raise Invalid(_REGISTRY_FIELDS.get(error.field, str(error))) from error
 
 
 def text_field(form: FormData, name: str, *, multiline: bool = False) -> str:
