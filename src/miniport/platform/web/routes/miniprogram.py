@@ -102,7 +102,9 @@ class MiniProgramHotPaths:
 
     def __init__(self, runtime: PlatformRuntime) -> None:
         self.runtime = runtime
-        self.writes = GroupCommit(runtime.sessions)
+        # Checkpoints on the background thread, as for tokens: a batch that crosses the WAL
+        # threshold must not checkpoint (and fsync) on the event loop.
+        self.writes = GroupCommit(runtime.sessions, checkpoints=runtime.checkpoints)
 
     async def _write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in the next shared transaction; its refusal is raised here."""
