@@ -164,6 +164,32 @@ def port_apply(
     _emit_port(out, "Port requested", view)
 
 
+def _move(
+    move: lifecycle.PortMove,
+    port_id: int,
+    *,
+    operator_name: str,
+    category: ReasonCategory,
+    reason: str,
+    expected_version: int | None,
+    title: str,
+    json_output: bool,
+) -> None:
+    """Move one port as an operator and show it (approve, reject, close, reopen)."""
+    out = Output(json_output)
+    with changing(out) as db, unit_of_work(db.sessions) as session:
+        port = move(
+            session,
+            port_id,
+            actor=operator(session, operator_name),
+            reason=Reason(category, required(reason, "--reason")),
+            now=utcnow(),
+            expected_version=expected_version,
+        )
+        view = _changed_view(session, port)
+    _emit_port(out, title, view)
+
+
 @port_app.command("approve")
 def port_approve(
     port_id: PortIdArgument,
@@ -173,18 +199,16 @@ def port_approve(
     json_output: JsonOption = False,
 ) -> None:
     """Open a requested port."""
-    out = Output(json_output)
-    with changing(out) as db, unit_of_work(db.sessions) as session:
-        port = lifecycle.approve(
-            session,
-            port_id,
-            actor=operator(session, operator_name),
-            reason=Reason(ReasonCategory.REQUEST, required(reason, "--reason")),
-            now=utcnow(),
-            expected_version=expected_version,
-        )
-        view = _changed_view(session, port)
-    _emit_port(out, "Port opened", view)
+    _move(
+        lifecycle.approve,
+        port_id,
+        operator_name=operator_name,
+        category=ReasonCategory.REQUEST,
+        reason=reason,
+        expected_version=expected_version,
+        title="Port opened",
+        json_output=json_output,
+    )
 
 
 @port_app.command("reject")
@@ -196,18 +220,16 @@ def port_reject(
     json_output: JsonOption = False,
 ) -> None:
     """Refuse a requested port."""
-    out = Output(json_output)
-    with changing(out) as db, unit_of_work(db.sessions) as session:
-        port = lifecycle.reject(
-            session,
-            port_id,
-            actor=operator(session, operator_name),
-            reason=Reason(ReasonCategory.REQUEST, required(reason, "--reason")),
-            now=utcnow(),
-            expected_version=expected_version,
-        )
-        view = _changed_view(session, port)
-    _emit_port(out, "Port rejected", view)
+    _move(
+        lifecycle.reject,
+        port_id,
+        operator_name=operator_name,
+        category=ReasonCategory.REQUEST,
+        reason=reason,
+        expected_version=expected_version,
+        title="Port rejected",
+        json_output=json_output,
+    )
 
 
 @port_app.command("close")
@@ -220,18 +242,16 @@ def port_close(
     json_output: JsonOption = False,
 ) -> None:
     """Close an open port now: launches stop, run tickets and launch codes are revoked."""
-    out = Output(json_output)
-    with changing(out) as db, unit_of_work(db.sessions) as session:
-        port = lifecycle.close(
-            session,
-            port_id,
-            actor=operator(session, operator_name),
-            reason=Reason(ReasonCategory(category.value), required(reason, "--reason")),
-            now=utcnow(),
-            expected_version=expected_version,
-        )
-        view = _changed_view(session, port)
-    _emit_port(out, "Port closed", view)
+    _move(
+        lifecycle.close,
+        port_id,
+        operator_name=operator_name,
+        category=ReasonCategory(category.value),
+        reason=reason,
+        expected_version=expected_version,
+        title="Port closed",
+        json_output=json_output,
+    )
 
 
 @port_app.command("reopen")
@@ -243,18 +263,16 @@ def port_reopen(
     json_output: JsonOption = False,
 ) -> None:
     """Open a closed or expired port again (an ended trial is cleared)."""
-    out = Output(json_output)
-    with changing(out) as db, unit_of_work(db.sessions) as session:
-        port = lifecycle.reopen(
-            session,
-            port_id,
-            actor=operator(session, operator_name),
-            reason=Reason(ReasonCategory.OTHER, required(reason, "--reason")),
-            now=utcnow(),
-            expected_version=expected_version,
-        )
-        view = _changed_view(session, port)
-    _emit_port(out, "Port reopened", view)
+    _move(
+        lifecycle.reopen,
+        port_id,
+        operator_name=operator_name,
+        category=ReasonCategory.OTHER,
+        reason=reason,
+        expected_version=expected_version,
+        title="Port reopened",
+        json_output=json_output,
+    )
 
 
 @port_app.command("stage")

@@ -10,8 +10,6 @@ registered a moment ago is found at once.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.tokens import same_secret
 from miniport.platform.miniprogram_api.errors import InvalidAppid, InvalidSecret
+from miniport.platform.registry.cache import RegistryCache
 from miniport.platform.registry.models import MiniProgram
 
 MAX_APPID_LENGTH = 64
@@ -44,35 +43,15 @@ class MiniProgramDirectory:
     def __init__(
         self, factory: sessionmaker[Session], *, ttl: float = 10.0, max_entries: int = 50_000
     ) -> None:
-        self._factory = factory
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._entries: dict[str, tuple[float, MiniProgramEntry]] = {}
-        self._lock = threading.Lock()
-        self._generation = 0
+        self._cache = RegistryCache(
+            factory, _load, ttl=ttl, max_entries=max_entries, max_key_length=MAX_APPID_LENGTH
+        )
 
     def clear(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
+        self._cache.clear()
 
     def get(self, appid: str) -> MiniProgramEntry | None:
-        hit = self._entries.get(appid)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        if not appid or len(appid) > MAX_APPID_LENGTH:
-            return None
-        generation = self._generation
-        with self._factory() as session:
-            entry = _load(session, appid)
-        if entry is not None:
-            with self._lock:
-                # A clear() while we were reading means the row may already be outdated.
-                if generation == self._generation:
-                    if len(self._entries) >= self._max_entries:
-                        self._entries.clear()
-                    self._entries[appid] = (time.monotonic() + self._ttl, entry)
-        return entry
+        return self._cache.get(appid)
 
     def authenticate(self, appid: str | None, secret: str | None) -> MiniProgramEntry:
         """The mini program whose ``appid`` and ``secret`` these are; 40013 / 40125 otherwise.

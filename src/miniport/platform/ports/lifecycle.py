@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from miniport.common.db import mark_changed
@@ -294,9 +294,25 @@ def apply_for_port(
     return port
 
 
-def approve(
+class PortMove(Protocol):
+    """The shape of ``approve``, ``reject``, ``close`` and ``reopen``, for callers that pick one."""
+
+    def __call__(
+        self,
+        session: Session,
+        port_id: int,
+        *,
+        actor: Actor,
+        reason: Reason,
+        now: dt.datetime,
+        expected_version: int | None = None,
+    ) -> Port: ...
+
+
+def _move_by_id(
     session: Session,
     port_id: int,
+    target: PortState,
     *,
     actor: Actor,
     reason: Reason,
@@ -306,6 +322,26 @@ def approve(
     return _move(
         session,
         get_port(session, port_id),
+        target,
+        actor=actor,
+        reason=reason,
+        now=now,
+        expected_version=expected_version,
+    )
+
+
+def approve(
+    session: Session,
+    port_id: int,
+    *,
+    actor: Actor,
+    reason: Reason,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Port:
+    return _move_by_id(
+        session,
+        port_id,
         PortState.OPEN,
         actor=actor,
         reason=reason,
@@ -323,9 +359,9 @@ def reject(
     now: dt.datetime,
     expected_version: int | None = None,
 ) -> Port:
-    return _move(
+    return _move_by_id(
         session,
-        get_port(session, port_id),
+        port_id,
         PortState.REJECTED,
         actor=actor,
         reason=reason,
@@ -337,14 +373,7 @@ def reject(
 def withdraw(
     session: Session, port_id: int, *, actor: Actor, reason: Reason, now: dt.datetime
 ) -> Port:
-    return _move(
-        session,
-        get_port(session, port_id),
-        PortState.WITHDRAWN,
-        actor=actor,
-        reason=reason,
-        now=now,
-    )
+    return _move_by_id(session, port_id, PortState.WITHDRAWN, actor=actor, reason=reason, now=now)
 
 
 def close(
@@ -358,9 +387,9 @@ def close(
 ) -> Port:
     if not reason.text.strip():
         raise PortError("closing a port needs a reason text")
-    return _move(
+    return _move_by_id(
         session,
-        get_port(session, port_id),
+        port_id,
         PortState.CLOSED,
         actor=actor,
         reason=reason,
@@ -393,26 +422,31 @@ def reopen(
     )
 
 
+def _trial_ended(now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """Conditions matching an open port whose trial has ended by ``now``."""
+    return (
+        Port.state == PortState.OPEN,
+        Port.trial_ends_at.is_not(None),
+        Port.trial_ends_at <= now,
+    )
+
+
+def _expire(session: Session, port: Port, *, now: dt.datetime) -> Port:
+    return _move(
+        session,
+        port,
+        PortState.EXPIRED,
+        actor=Actor.system(),
+        reason=Reason(ReasonCategory.TRIAL_ENDED, "the trial window ended"),
+        now=now,
+    )
+
+
 def expire_due(session: Session, *, now: dt.datetime) -> list[Port]:
     """Move every open port whose trial has ended to ``expired`` (run by a periodic job)."""
-    due = list(
-        session.scalars(
-            select(Port).where(
-                Port.state == PortState.OPEN,
-                Port.trial_ends_at.is_not(None),
-                Port.trial_ends_at <= now,
-            )
-        )
-    )
+    due = list(session.scalars(select(Port).where(*_trial_ended(now))))
     for port in due:
-        _move(
-            session,
-            port,
-            PortState.EXPIRED,
-            actor=Actor.system(),
-            reason=Reason(ReasonCategory.TRIAL_ENDED, "the trial window ended"),
-            now=now,
-        )
+        _expire(session, port, now=now)
     return due
 
 
@@ -420,13 +454,7 @@ def due_for_expiry(session: Session, *, now: dt.datetime) -> list[int]:
     """Ids of the open ports whose trial has ended by ``now``, oldest end first."""
     return list(
         session.scalars(
-            select(Port.id)
-            .where(
-                Port.state == PortState.OPEN,
-                Port.trial_ends_at.is_not(None),
-                Port.trial_ends_at <= now,
-            )
-            .order_by(Port.trial_ends_at, Port.id)
+            select(Port.id).where(*_trial_ended(now)).order_by(Port.trial_ends_at, Port.id)
         )
     )
 
@@ -441,25 +469,13 @@ def expire_port(session: Session, port_id: int, *, now: dt.datetime) -> Port | N
     """
     port = session.scalar(
         select(Port)
-        .where(
-            Port.id == port_id,
-            Port.state == PortState.OPEN,
-            Port.trial_ends_at.is_not(None),
-            Port.trial_ends_at <= now,
-        )
+        .where(Port.id == port_id, *_trial_ended(now))
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
     if port is None:
         return None
-    return _move(
-        session,
-        port,
-        PortState.EXPIRED,
-        actor=Actor.system(),
-        reason=Reason(ReasonCategory.TRIAL_ENDED, "the trial window ended"),
-        now=now,
-    )
+    return _expire(session, port, now=now)
 
 
 def set_staging(

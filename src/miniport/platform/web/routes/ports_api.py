@@ -28,6 +28,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
 )
+from sqlalchemy.orm import Session
 
 from miniport.common.clock import utcnow
 from miniport.platform.oauth import token_store
@@ -35,6 +36,7 @@ from miniport.platform.oauth.errors import InvalidToken
 from miniport.platform.ports import api, lifecycle
 from miniport.platform.ports.check import PortChecker
 from miniport.platform.ports.lifecycle import Reason
+from miniport.platform.ports.models import Port
 from miniport.platform.ports.states import Actor, ActorKind, PortPolicy, ReasonCategory
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web import openapi_docs
@@ -203,6 +205,15 @@ def _json(body: object, status_code: int = 200) -> Response:
     )
 
 
+def _committed(db: Session, port: Port, status_code: int = 200) -> Response:
+    """Commit a port change and answer with the port's detail."""
+    # Read in the same transaction, before it commits: no second transaction just to read.
+    view = api.port_detail(db, port)
+    # The commit publishes the change: this worker's snapshot is rebuilt before we answer.
+    db.commit()
+    return _json(view, status_code=status_code)
+
+
 # --- hosts ---------------------------------------------------------------------------------
 
 
@@ -222,10 +233,7 @@ def apply(
         actor=Actor(ActorKind.HOST, client_id),
         now=utcnow(),
     )
-    # Read in the same transaction, before it commits: no second transaction just to read.
-    view = api.port_detail(db, port)
-    db.commit()
-    return _json(view, status_code=200 if existed else 201)
+    return _committed(db, port, status_code=200 if existed else 201)
 
 
 @router.get("/api/ports", summary="List this host's ports", responses=ERRORS)
@@ -267,12 +275,32 @@ def withdraw(
         reason=Reason(ReasonCategory.REQUEST, body.reason if body else ""),
         now=utcnow(),
     )
-    view = api.port_detail(db, port)
-    db.commit()
-    return _json(view)
+    return _committed(db, port)
 
 
 # --- brands --------------------------------------------------------------------------------
+
+
+def _brand_move(
+    db: Session,
+    appid: str,
+    port_id: int,
+    move: lifecycle.PortMove,
+    *,
+    category: ReasonCategory,
+    text: str,
+    expected_version: int | None,
+) -> Response:
+    """Move one of the brand's ports and answer with its detail."""
+    port = move(
+        db,
+        api.brand_port(db, appid, port_id).id,
+        actor=api.brand_actor(db, appid),
+        reason=Reason(category, text),
+        now=utcnow(),
+        expected_version=expected_version,
+    )
+    return _committed(db, port)
 
 
 @router.get("/api/brand/ports", summary="Requests and ports of this mini program", responses=ERRORS)
@@ -306,17 +334,15 @@ def brand_approve(
 ) -> Response:
     appid = brand_appid(runtime, access_token)
     body = body or ApproveBody()
-    port = lifecycle.approve(
+    return _brand_move(
         db,
-        api.brand_port(db, appid, port_id).id,
-        actor=api.brand_actor(db, appid),
-        reason=Reason(ReasonCategory.REQUEST, body.reason or "approved by the brand"),
-        now=utcnow(),
+        appid,
+        port_id,
+        lifecycle.approve,
+        category=ReasonCategory.REQUEST,
+        text=body.reason or "approved by the brand",
         expected_version=body.expected_version,
     )
-    view = api.port_detail(db, port)
-    db.commit()
-    return _json(view)
 
 
 @router.post("/api/brand/ports/{port_id}/reject", summary="Reject a port request", responses=ERRORS)
@@ -327,18 +353,15 @@ def brand_reject(
     runtime: RuntimeDep,
     access_token: AccessToken = None,
 ) -> Response:
-    appid = brand_appid(runtime, access_token)
-    port = lifecycle.reject(
+    return _brand_move(
         db,
-        api.brand_port(db, appid, port_id).id,
-        actor=api.brand_actor(db, appid),
-        reason=Reason(ReasonCategory.REQUEST, body.message),
-        now=utcnow(),
+        brand_appid(runtime, access_token),
+        port_id,
+        lifecycle.reject,
+        category=ReasonCategory.REQUEST,
+        text=body.message,
         expected_version=body.expected_version,
     )
-    view = api.port_detail(db, port)
-    db.commit()
-    return _json(view)
 
 
 @router.post("/api/brand/ports/{port_id}/close", summary="Close an open port", responses=ERRORS)
@@ -349,19 +372,15 @@ def brand_close(
     runtime: RuntimeDep,
     access_token: AccessToken = None,
 ) -> Response:
-    appid = brand_appid(runtime, access_token)
-    port = lifecycle.close(
+    return _brand_move(
         db,
-        api.brand_port(db, appid, port_id).id,
-        actor=api.brand_actor(db, appid),
-        reason=Reason(ReasonCategory(body.reason_category), body.reason),
-        now=utcnow(),
+        brand_appid(runtime, access_token),
+        port_id,
+        lifecycle.close,
+        category=ReasonCategory(body.reason_category),
+        text=body.reason,
         expected_version=body.expected_version,
     )
-    view = api.port_detail(db, port)
-    # The commit publishes the change: this worker's snapshot is rebuilt before we answer.
-    db.commit()
-    return _json(view)
 
 
 @router.post(
@@ -388,9 +407,7 @@ def brand_staging(
         now=utcnow(),
         expected_version=body.expected_version,
     )
-    view = api.port_detail(db, port)
-    db.commit()
-    return _json(view)
+    return _committed(db, port)
 
 
 @router.post(
