@@ -50,7 +50,6 @@ def _snapshot(rollout_percent: int) -> PortSnapshot:
                 rollout_percent=rollout_percent,
                 allow_list=frozenset(),
                 trial_ends_at=None,
-                daily_launch_quota=None,
                 host_suspended=False,
             )
     return PortSnapshot(rules=rules, built_at=time.time())

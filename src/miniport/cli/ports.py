@@ -52,8 +52,9 @@ PORT_COLUMNS = ("id", "client_id", "appid", "state", "rollout", "trial_ends_at",
 HISTORY_COLUMNS = ("at", "from_state", "to_state", "actor", "reason_category", "reason")
 
 
-def _port_payload(session: Session, port: Port) -> dict[str, Any]:
-    return api.port_detail(session, port, for_partner=False)
+def _port_view(session: Session, port: Port) -> dict[str, Any]:
+    """The port without its history: its last transition only, not every one."""
+    return api.port_views(session, [port], for_partner=False)[0]
 
 
 def _summary(view: Payload) -> dict[str, Any]:
@@ -117,8 +118,7 @@ def port_show(port_id: PortIdArgument, json_output: JsonOption = False) -> None:
     """Show one port: its state, staging, version and last transition."""
     out = Output(json_output)
     with reading(out) as session:
-        view = _port_payload(session, lifecycle.get_port(session, port_id))
-        view.pop("history")
+        view = _port_view(session, lifecycle.get_port(session, port_id))
     _emit_port(out, f"Port {port_id}", view)
 
 
@@ -127,7 +127,7 @@ def port_history(port_id: PortIdArgument, json_output: JsonOption = False) -> No
     """Every transition of one port, oldest first: who, when, why."""
     out = Output(json_output)
     with reading(out) as session:
-        view = _port_payload(session, lifecycle.get_port(session, port_id))
+        view = api.port_detail(session, lifecycle.get_port(session, port_id), for_partner=False)
     payload = {"port_id": port_id, "history": view["history"]}
     out.emit(
         payload,
@@ -420,6 +420,4 @@ def port_expire_due(json_output: JsonOption = False) -> None:
 def _changed_view(session: Session, port: Port) -> dict[str, Any]:
     """The port as the command left it, read inside its transaction."""
     session.flush()
-    view = _port_payload(session, port)
-    view.pop("history")
-    return view
+    return _port_view(session, port)

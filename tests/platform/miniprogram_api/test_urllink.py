@@ -14,8 +14,8 @@ from miniport.platform.miniprogram_api.models import UrlLink
 from miniport.platform.miniprogram_api.quotas import day_of
 from miniport.platform.miniprogram_api.urllink import (
     URL_LINK_DAILY_QUOTA,
-    resolve_url_link,
-    resolve_url_links,
+    LiveLink,
+    find_live_link,
     slug_of,
 )
 from miniport.platform.ports.models import DailyCounter
@@ -178,19 +178,22 @@ def test_hosts_resolve_links_and_expired_ones_resolve_to_nothing(
     assert slug is not None
     now = utcnow()
     with runtime.read_sessions() as session:
-        resolved = resolve_url_link(session, url, now)
-        assert resolved == (mp_world.appid, "/pages/product", "id=7")
-        assert resolve_url_link(session, slug, now) == resolved
-        assert resolve_url_link(session, "nothing", now) is None
-        assert resolve_url_link(session, "https://x.example/urllink/" + "A" * 22, now) is None
-        many = resolve_url_links(session, [url, "junk", slug], now)
-        assert many == {url: resolved, "junk": None, slug: resolved}
+        resolved = find_live_link(session, url, now)
+        assert isinstance(resolved, LiveLink)
+        assert (resolved.appid, resolved.path, resolved.query) == (
+            mp_world.appid,
+            "/pages/product",
+            "id=7",
+        )
+        assert find_live_link(session, slug, now) == resolved
+        assert find_live_link(session, "nothing", now) is None
+        assert find_live_link(session, "https://x.example/urllink/" + "A" * 22, now) is None
     with runtime.sessions() as session, session.begin():
         session.execute(
             update(UrlLink).where(UrlLink.slug == slug).values(expires_at=now - dt.timedelta(1))
         )
     with runtime.read_sessions() as session:
-        assert resolve_url_link(session, url, utcnow()) is None
+        assert find_live_link(session, url, utcnow()) is None
     # The mini program may still look at its expired link.
     assert errcode(_query(api, mp_token, url)) == 0
 

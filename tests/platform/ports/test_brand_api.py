@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
+from sqlalchemy import select
 
 from miniport.common.clock import utcnow
+from miniport.platform.audit.models import AuditEntry
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.decision import decide
 from miniport.platform.runtime import PlatformRuntime
@@ -114,12 +116,30 @@ def test_close_an_open_port_flips_the_decision_before_answering(
     assert again.status_code == 403 and error_of(again) == "not_allowed"
 
 
+def _policy_entries(runtime: PlatformRuntime, appid: str) -> list[tuple[str, str, str]]:
+    with runtime.sessions() as session:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.action == "mini_program.policy_changed",
+                AuditEntry.target_id == appid,
+            )
+            .order_by(AuditEntry.seq)
+        )
+        return [(e.actor_kind, e.before["policy"], e.after["policy"]) for e in entries]
+
+
 def test_policy(runtime: PlatformRuntime, http: httpx.Client, world: World) -> None:
     token = {"access_token": mp_token(runtime, world.appid)}
     set_policy = http.post("/api/brand/policy", params=token, json={"policy": "auto_refuse"})
     assert set_policy.status_code == 200
     assert set_policy.json() == {"appid": world.appid, "policy": "auto_refuse"}
     assert http.get("/api/brand/ports", params=token).json()["policy"] == "auto_refuse"
+    # Audited as the console's change is, by the brand: the entry is written by the domain.
+    assert _policy_entries(runtime, world.appid) == [("brand", "review", "auto_refuse")]
+    again = http.post("/api/brand/policy", params=token, json={"policy": "auto_refuse"})
+    assert again.status_code == 200
+    assert len(_policy_entries(runtime, world.appid)) == 1  # no change, no entry
     port_id = request_port(runtime, client_id=world.other_client_id, appid=world.appid)
     assert _state(runtime, port_id) == "rejected"
     bad = http.post("/api/brand/policy", params=token, json={"policy": "maybe"})

@@ -326,7 +326,6 @@ def _staged(port_id: int, percent: int, allow: frozenset[str] = frozenset()) -> 
         rollout_percent=percent,
         allow_list=allow,
         trial_ends_at=None,
-        daily_launch_quota=None,
         host_suspended=False,
     )
     return PortSnapshot(rules={("host", "wxapp"): rule})

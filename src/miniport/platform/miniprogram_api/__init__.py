@@ -3,7 +3,7 @@
 - ``credentials``  ``/cgi-bin/token`` and ``/cgi-bin/stable_token``
 - ``launch``       ``/wxa/launch``: a host launches a mini program with a user's run ticket
 - ``jscode2session`` the mini program trades the launch code for openid / unionid
-- ``urllink``      ``/wxa/generate_urllink``, ``/wxa/query_urllink``, ``resolve_url_link``
+- ``urllink``      ``/wxa/generate_urllink``, ``/wxa/query_urllink``, ``find_live_link``
 - ``errors``       the errcode classes (and why they answer with HTTP 200)
 - ``directory``, ``pages``, ``params``, ``quotas``, ``ratelimit``, ``context``: what those
   share — cached mini-program facts, page and query rules, strict parameter reading, daily

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +25,7 @@ from miniport.platform.miniprogram_api import params
 from miniport.platform.miniprogram_api.directory import MiniProgramDirectory
 from miniport.platform.miniprogram_api.errors import InvalidGrantType, QuotaReached
 from miniport.platform.miniprogram_api.models import MiniProgramAccessToken
+from miniport.platform.registry.cache import RegistryCache
 
 ACCESS_TOKEN_LIFETIME = dt.timedelta(hours=2)
 OVERLAP = dt.timedelta(minutes=5)
@@ -124,36 +123,36 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 class AccessTokenDirectory:
-    """Which mini program an access token belongs to, cached briefly per token."""
+    """Which mini program an access token belongs to, cached briefly per token digest.
+
+    The bus topic ``tokens`` clears it; entries also expire after ``ttl`` seconds.
+    """
 
     def __init__(self, factory: sessionmaker[Session], *, ttl: float = 5.0) -> None:
-        self._factory = factory
-        self._ttl = ttl
-        self._cache: dict[str, tuple[float, str, dt.datetime]] = {}
-        self._lock = threading.Lock()
+        self._cache = RegistryCache(
+            factory, _load_token, ttl=ttl, max_entries=100_000, max_key_length=64
+        )
 
     def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def appid_for(self, token: str, now: dt.datetime) -> str | None:
         """The appid of a live token (including one superseded less than 5 minutes ago)."""
-        token_digest = digest(token)
-        hit = self._cache.get(token_digest)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1] if now < hit[2] else None
-        with self._factory() as session:
-            row = session.get(MiniProgramAccessToken, token_digest)
-            if row is None:
-                return None
-            valid_until = row.expires_at
-            if row.superseded_at is not None:
-                valid_until = min(valid_until, row.superseded_at + OVERLAP)
-        with self._lock:
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            self._cache[token_digest] = (time.monotonic() + self._ttl, row.appid, valid_until)
-        return row.appid if now < valid_until else None
+        found = self._cache.get(digest(token))
+        if found is None:
+            return None
+        appid, valid_until = found
+        return appid if now < valid_until else None
+
+
+def _load_token(session: Session, token_digest: str) -> tuple[str, dt.datetime] | None:
+    row = session.get(MiniProgramAccessToken, token_digest)
+    if row is None:
+        return None
+    valid_until = row.expires_at
+    if row.superseded_at is not None:
+        valid_until = min(valid_until, row.superseded_at + OVERLAP)
+    return row.appid, valid_until
 
 
 # --- the two endpoints, with their errcode refusals ---------------------------------------

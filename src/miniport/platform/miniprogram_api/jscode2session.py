@@ -47,7 +47,7 @@ from miniport.platform.miniprogram_api.errors import (
     RateLimited,
 )
 from miniport.platform.miniprogram_api.models import LaunchCode
-from miniport.platform.ports.decision import NO_PORT, TRIAL_ENDED, Decision, PortSnapshot
+from miniport.platform.ports.decision import NO_PORT, decide_port
 
 GRANT_TYPE = "authorization_code"
 MAX_CODE_LENGTH = 128
@@ -113,25 +113,6 @@ def check_request(context: ApiContext, query: Mapping[str, str]) -> ExchangeRequ
     return ExchangeRequest(mini_program=entry, code_digest=digest(js_code))
 
 
-def port_still_open(
-    snapshot: PortSnapshot, *, client_id: str, appid: str, port_id: int, context: ApiContext
-) -> Decision:
-    """Is the port a code was issued under still open, now?
-
-    The rollout was decided at launch with the host's user key, which the code does not
-    carry; what can change in the five minutes of a code's life and must stop it is the
-    port's state, a host suspension or the end of a trial.
-    """
-    rule = snapshot.rules.get((client_id, appid))
-    if rule is None or rule.port_id != port_id:
-        return NO_PORT
-    if rule.fixed is not None and not rule.fixed.open:
-        return rule.fixed
-    if rule.trial_ends_at is not None and context.now >= rule.trial_ends_at:
-        return TRIAL_ENDED
-    return Decision(True, "open", port_id)
-
-
 def claim(connection: Connection, context: ApiContext, request: ExchangeRequest) -> CodeSession:
     """Use up the code (in ``connection``'s transaction; the caller commits) and derive the
     user's ids.
@@ -147,13 +128,14 @@ def claim(connection: Connection, context: ApiContext, request: ExchangeRequest)
         raise InvalidCode("invalid code")
     if row.used_at is not None:
         raise InvalidCode("code been used")
-    decision = port_still_open(
-        context.ports.current(),
-        client_id=row.client_id,
-        appid=appid,
-        port_id=row.port_id,
-        context=context,
+    # The rollout was decided at launch with the host's user key, which the code does not
+    # carry; what can stop the code in its five minutes is the port's state, a host
+    # suspension or the end of a trial: the port-level decision.
+    decision = decide_port(
+        context.ports.current(), client_id=row.client_id, appid=appid, now=context.now
     )
+    if decision.open and decision.port_id != row.port_id:
+        decision = NO_PORT  # not the port the code was issued under
     if row.revoked_at is not None:
         if not decision.open:
             raise PortClosed(decision.reason)

@@ -1,5 +1,5 @@
 """URL links: ``POST /wxa/generate_urllink`` and ``POST /wxa/query_urllink``, and resolving a
-link for hosts (the port ``check`` API resolves links it is given with ``resolve_url_link``).
+link for hosts (the port ``check`` API resolves links it is given with ``find_live_link``).
 
 Mirrors the API family's URL-link calls. ``generate_urllink`` body: ``{"path", "query",
 "env_version", "expire_type": 0|1, "expire_time" (unix seconds) | "expire_interval" (days)}``
@@ -27,9 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import Table, insert, select
@@ -54,14 +53,6 @@ ENV_VERSIONS = frozenset({"release", "trial", "develop"})
 LINK_PATH_PREFIX = "/urllink/"
 _URL_LINKS = cast(Table, UrlLink.__table__)
 _SLUG = re.compile(r"[A-Za-z0-9_-]{16,32}")
-
-
-class ResolvedLink(NamedTuple):
-    """What a URL link opens: unpacks as ``(appid, path, query)``."""
-
-    appid: str
-    path: str
-    query: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,30 +224,3 @@ def find_live_link(session: Session, url_or_slug: str, now: dt.datetime) -> Live
     if row is None or row.expires_at <= now:
         return None
     return LiveLink(row.appid, row.path, row.query or "", row.expires_at)
-
-
-def resolve_url_link(session: Session, url_or_slug: str, now: dt.datetime) -> ResolvedLink | None:
-    """What a live link opens, as ``(appid, path, query)``; None for a malformed, unknown or
-    expired link."""
-    link = find_live_link(session, url_or_slug, now)
-    return ResolvedLink(link.appid, link.path, link.query) if link is not None else None
-
-
-def resolve_url_links(
-    session: Session, urls: Iterable[str], now: dt.datetime
-) -> dict[str, ResolvedLink | None]:
-    """``resolve_url_link`` for many links in one query (a ``check`` call carries up to 100)."""
-    wanted = {url: slug_of(url) for url in urls}
-    slugs = {slug for slug in wanted.values() if slug is not None}
-    found: dict[str, ResolvedLink] = {}
-    if slugs:
-        links = UrlLink.__table__.c
-        rows = session.execute(
-            select(links.slug, links.appid, links.path, links.query, links.expires_at).where(
-                links.slug.in_(slugs)
-            )
-        )
-        for slug, appid, path, query, expires_at in rows:
-            if expires_at > now:
-                found[slug] = ResolvedLink(appid, path, query or "")
-    return {url: found.get(slug) if slug else None for url, slug in wanted.items()}

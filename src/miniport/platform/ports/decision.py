@@ -49,7 +49,6 @@ class PortRule(NamedTuple):
     rollout_percent: int
     allow_list: frozenset[str]
     trial_ends_at: dt.datetime | None
-    daily_launch_quota: int | None
     fixed: Decision | None = None
     opened: Decision = NO_PORT  # always set by ``make_rule``
     seed: int | None = None
@@ -108,7 +107,6 @@ def make_rule(
     rollout_percent: int,
     allow_list: frozenset[str],
     trial_ends_at: dt.datetime | None,
-    daily_launch_quota: int | None,
     host_suspended: bool,
 ) -> PortRule:
     fixed: Decision | None = None
@@ -132,7 +130,6 @@ def make_rule(
         rollout_percent,
         allow_list,
         trial_ends_at,
-        daily_launch_quota,
         fixed,
         opened,
         seed,
@@ -151,7 +148,7 @@ def decide(
         return fixed
     # One unpacking instead of a named-tuple attribute read per field: this path runs for
     # every user of a staged port, so its few hundred nanoseconds matter.
-    _, _, _, allow_list, trial_ends_at, _, _, opened, seed, cutoff = rule
+    _, _, _, allow_list, trial_ends_at, _, opened, seed, cutoff = rule
     if trial_ends_at is not None and now >= trial_ends_at:
         return TRIAL_ENDED
     if seed is not None:

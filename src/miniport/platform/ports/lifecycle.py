@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from miniport.common.db import mark_changed
 from miniport.platform.audit.chain import append as audit_append
+from miniport.platform.audit.changes import record_change
 from miniport.platform.miniprogram_api.models import LaunchCode
 from miniport.platform.oauth.models import IssuedToken, IssuedTokenApp
 from miniport.platform.ports.journal import note_port_change
@@ -156,6 +157,12 @@ def _record(
     note_port_change(session, client_id=port.client_id, appid=port.appid)
 
 
+def _check_version(port: Port, expected_version: int | None) -> None:
+    """Refuse a change made from an outdated view of the port (optimistic concurrency)."""
+    if expected_version is not None and expected_version != port.version:
+        raise StaleVersion("the port changed since you loaded it; reload and try again")
+
+
 def _move(
     session: Session,
     port: Port,
@@ -167,8 +174,7 @@ def _move(
     expected_version: int | None = None,
 ) -> Port:
     _check_party(session, port, actor)
-    if expected_version is not None and expected_version != port.version:
-        raise StaleVersion("the port changed since you loaded it; reload and try again")
+    _check_version(port, expected_version)
     current = PortState(port.state)
     check_transition(current, target, actor)
     port.state = target
@@ -229,12 +235,24 @@ def set_policy(
         raise PortNotFound("no such mini program")
     if actor.kind not in (ActorKind.BRAND, ActorKind.OPERATOR):
         raise NotAllowed("only the brand or an operator sets a mini program's port policy")
+    before = policy_of(session, appid)
     row = session.get(MiniProgramPortPolicy, appid)
     if row is None:
         session.add(MiniProgramPortPolicy(appid=appid, policy=policy, updated_at=now))
     else:
         row.policy, row.updated_at = policy, now
     session.flush()
+    if before is not policy:
+        # Here, not in one caller: the console, the API and the CLI all land in this function.
+        record_change(
+            session,
+            actor,
+            "mini_program.policy_changed",
+            target=("mini_program", appid),
+            at=now,
+            before={"policy": before.value},
+            after={"policy": policy.value},
+        )
 
 
 def apply_for_port(
@@ -442,14 +460,6 @@ def _expire(session: Session, port: Port, *, now: dt.datetime) -> Port:
     )
 
 
-def expire_due(session: Session, *, now: dt.datetime) -> list[Port]:
-    """Move every open port whose trial has ended to ``expired`` (run by a periodic job)."""
-    due = list(session.scalars(select(Port).where(*_trial_ended(now))))
-    for port in due:
-        _expire(session, port, now=now)
-    return due
-
-
 def due_for_expiry(session: Session, *, now: dt.datetime) -> list[int]:
     """Ids of the open ports whose trial has ended by ``now``, oldest end first."""
     return list(
@@ -497,8 +507,7 @@ def set_staging(
         raise NotAllowed("only the brand or an operator stages a port")
     if port.state != PortState.OPEN:
         raise IllegalTransition("only an open port can be staged")
-    if expected_version is not None and expected_version != port.version:
-        raise StaleVersion("the port changed since you loaded it; reload and try again")
+    _check_version(port, expected_version)
     if not 0 <= rollout_percent <= 100:
         raise InvalidStaging("rollout_percent must be between 0 and 100")
     keys = sorted({key.strip() for key in allow_list if key.strip()})

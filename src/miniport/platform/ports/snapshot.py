@@ -39,9 +39,7 @@ def _allow_list(raw: str | list[str] | None) -> frozenset[str]:
     return frozenset(json.loads(raw) if isinstance(raw, str) else raw)
 
 
-_COLUMNS = (
-    "id, client_id, appid, state, rollout_percent, allow_list, trial_ends_at, daily_launch_quota"
-)
+_COLUMNS = "id, client_id, appid, state, rollout_percent, allow_list, trial_ends_at"
 _CORE_COLUMNS = (
     Port.id,
     Port.client_id,
@@ -50,7 +48,6 @@ _CORE_COLUMNS = (
     Port.rollout_percent,
     Port.allow_list,
     Port.trial_ends_at,
-    Port.daily_launch_quota,
 )
 # Past this many changed ports one full read is cheaper than many ``IN`` lookups.
 _INCREMENTAL_LIMIT = 2_000
@@ -72,10 +69,9 @@ def _rules(
             rollout_percent=rollout,
             allow_list=_allow_list(allow),
             trial_ends_at=trial_end(ends) if trial_end is not None and ends is not None else ends,
-            daily_launch_quota=quota,
             host_suspended=client_id in suspended,
         )
-        for port_id, client_id, appid, state, rollout, allow, ends, quota in rows
+        for port_id, client_id, appid, state, rollout, allow, ends in rows
     }
 
 

@@ -49,3 +49,11 @@ TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 DbSession = Annotated[Session, Depends(get_db)]
 ReadDbSession = Annotated[Session, Depends(get_read_db)]
 OptionalSignIn = Annotated[SignedIn | None, Depends(get_signin)]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of ``Authorization: Bearer …``, or None when there is none."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None

@@ -79,12 +79,13 @@ class MethodNotAllowed(InvalidRequest):
     status_code = 405
 
 
-_NO_STORE_HEADERS: Headers = [
+NO_STORE_HEADERS: Headers = [
     (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in NO_STORE.items()
 ]
 
 
-def _json(body: object) -> bytes:
+def json_bytes(body: object) -> bytes:
+    """Compact UTF-8 JSON, as every lean-path answer sends it."""
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -92,9 +93,9 @@ def oauth_wrong_method(method: str, allowed: frozenset[str]) -> Answer:
     """405 in the RFC 6749 error format (``invalid_request``), with ``Allow``."""
     error = MethodNotAllowed(f"{method} is not allowed here")
     return Answer(
-        _json(error.as_dict()),
+        json_bytes(error.as_dict()),
         status=error.status_code,
-        headers=[*_NO_STORE_HEADERS, (b"allow", ", ".join(sorted(allowed)).encode("ascii"))],
+        headers=[*NO_STORE_HEADERS, (b"allow", ", ".join(sorted(allowed)).encode("ascii"))],
     )
 
 
@@ -165,7 +166,7 @@ class OAuthHotPaths:
     def __init__(self, runtime: PlatformRuntime) -> None:
         self.runtime = runtime
         self.writes = GroupCommit(runtime.sessions, checkpoints=runtime.checkpoints)
-        self._discovery = _json(discovery.metadata(runtime.issuer))
+        self._discovery = json_bytes(discovery.metadata(runtime.issuer))
 
     async def openid_configuration(self, _request: Request) -> Answer:
         return Answer(self._discovery)
@@ -230,7 +231,7 @@ class OAuthHotPaths:
         if isinstance(issued, InvalidGrant):
             self.runtime.tokens.clear()  # the revocation is committed; drop cached answers
             raise issued
-        return Answer(_json(issued.as_dict()), headers=_NO_STORE_HEADERS)
+        return Answer(json_bytes(issued.as_dict()), headers=NO_STORE_HEADERS)
 
     async def introspect(self, request: Request) -> Answer:
         form = single_values(await form_params(request))
@@ -250,7 +251,7 @@ class OAuthHotPaths:
             identifiers=runtime.identifiers,
             now=now,
         )
-        return Answer(_json(body), headers=_NO_STORE_HEADERS)
+        return Answer(json_bytes(body), headers=NO_STORE_HEADERS)
 
     def routes(self) -> list[FastRoute]:
         get = frozenset({"GET", "HEAD"})

@@ -19,7 +19,6 @@ Two kinds of handler, one implementation of each endpoint:
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -41,9 +40,15 @@ from miniport.platform.miniprogram_api.errors import (
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web import openapi_docs
 from miniport.platform.web.deps import get_runtime
-from miniport.platform.web.fastpath import Answer, FastPath, FastRoute
+from miniport.platform.web.fastpath import (
+    NO_STORE_HEADERS,
+    Answer,
+    FastPath,
+    FastRoute,
+    json_bytes,
+)
 from miniport.platform.web.group_commit import GroupCommit
-from miniport.platform.web.mp_errors import NO_STORE, mp_error_bytes, mp_json
+from miniport.platform.web.mp_errors import mp_error_bytes, mp_json
 from miniport.platform.web.templating import PAGE_HEADERS
 
 TAG = "Mini-program API"
@@ -59,9 +64,6 @@ _SHARED = "miniport.mp_hot_paths"
 class _Shared:
     connection: Connection
     ports_read: dict[tuple[int, str], launch.PortRead] = field(default_factory=dict)
-
-
-_NO_STORE_HEADERS = [(name.lower().encode(), value.encode()) for name, value in NO_STORE.items()]
 
 
 def _context(runtime: PlatformRuntime) -> ApiContext:
@@ -144,8 +146,8 @@ class MiniProgramHotPaths:
                 )
                 issued = await self._write(lambda session: self._issue(session, plan))
         except MiniProgramApiError as error:
-            return Answer(mp_error_bytes(error), headers=_NO_STORE_HEADERS)
-        return Answer(_json(issued.as_dict()), headers=_NO_STORE_HEADERS)
+            return Answer(mp_error_bytes(error), headers=NO_STORE_HEADERS)
+        return Answer(json_bytes(issued.as_dict()), headers=NO_STORE_HEADERS)
 
     async def jscode2session(self, request: Request) -> Answer:
         try:
@@ -158,8 +160,8 @@ class MiniProgramHotPaths:
                     )
                 )
         except MiniProgramApiError as error:
-            return Answer(mp_error_bytes(error), headers=_NO_STORE_HEADERS)
-        return Answer(_json(ids.as_dict()), headers=_NO_STORE_HEADERS)
+            return Answer(mp_error_bytes(error), headers=NO_STORE_HEADERS)
+        return Answer(json_bytes(ids.as_dict()), headers=NO_STORE_HEADERS)
 
     def routes(self) -> list[FastRoute]:
         return [
@@ -168,10 +170,6 @@ class MiniProgramHotPaths:
                 "/sns/jscode2session", frozenset({"GET"}), self.jscode2session, JSCODE2SESSION_DOCS
             ),
         ]
-
-
-def _json(body: object) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _errcode_docs(summary: str, operation_id: str, success: dict[str, Any]) -> dict[str, Any]:

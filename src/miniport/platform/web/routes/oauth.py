@@ -36,7 +36,7 @@ from miniport.platform.oauth.errors import (
 )
 from miniport.platform.registry.lookup import find_host_app, find_mini_program
 from miniport.platform.runtime import PlatformRuntime
-from miniport.platform.web.deps import DbSession, OptionalSignIn, RuntimeDep
+from miniport.platform.web.deps import DbSession, OptionalSignIn, RuntimeDep, bearer_token
 from miniport.platform.web.errors import NO_STORE
 from miniport.platform.web.forms import form_params, query_params, single_values
 from miniport.platform.web.templating import render
@@ -273,19 +273,12 @@ async def revoke_token(
     return Response(status_code=200, headers=NO_STORE)
 
 
-def _bearer(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
 @router.get("/userinfo", summary="OIDC UserInfo")
 @router.post("/userinfo", summary="OIDC UserInfo (token in a form body)")
 async def userinfo_endpoint(
     http: Request, runtime: RuntimeDep, authorization: Authorization = None
 ) -> Response:
-    value = _bearer(authorization)
+    value = bearer_token(authorization)
     if (
         value is None
         and http.method == "POST"

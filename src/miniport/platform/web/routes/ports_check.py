@@ -40,6 +40,7 @@ from miniport.platform.ports.check import (
 )
 from miniport.platform.ports.states import PortError
 from miniport.platform.runtime import PlatformRuntime
+from miniport.platform.web.deps import bearer_token
 from miniport.platform.web.errors import NO_STORE, oauth_error_response
 from miniport.platform.web.port_errors import port_error_response
 
@@ -52,11 +53,10 @@ _CACHE_CONTROL = (b"cache-control", b"private, no-cache")
 
 def bearer_value(authorization: str | None) -> str:
     """The token of ``Authorization: Bearer …``; ``InvalidToken`` when there is none."""
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            return value.strip()
-    raise InvalidToken("send a client_credentials access token as Authorization: Bearer")
+    value = bearer_token(authorization)
+    if value is None:
+        raise InvalidToken("send a client_credentials access token as Authorization: Bearer")
+    return value
 
 
 def host_of(info: TokenInfo | None) -> str:
