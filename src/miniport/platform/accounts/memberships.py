@@ -39,9 +39,6 @@ class Membership:
     host_client_id: str | None
     created_at: dt.datetime
 
-    def scope(self) -> dict[str, Any]:
-        return _scope(self.role, self.brand_id, self.host_client_id)
-
 
 def _scope(role: StaffRole, brand_id: int | None, host_client_id: str | None) -> dict[str, Any]:
     """What the audit log records of a membership (no id: the role and scope name it)."""

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from miniport.platform.audit.chain import entry_fields
 from miniport.platform.audit.models import AuditEntry
 
 EXPORT_COLUMNS = (
@@ -86,19 +87,8 @@ def all_matching(session: Session, flt: AuditFilter) -> Iterable[AuditEntry]:
 
 
 def as_record(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
+    return entry_fields(entry) | {
         "at": entry.at.isoformat(),
-        "actor_kind": entry.actor_kind,
-        "actor_id": entry.actor_id,
-        "actor_user": entry.actor_user,
-        "action": entry.action,
-        "target_kind": entry.target_kind,
-        "target_id": entry.target_id,
-        "before": entry.before,
-        "after": entry.after,
-        "reason_category": entry.reason_category,
-        "reason_text": entry.reason_text,
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }

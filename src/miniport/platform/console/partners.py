@@ -1,9 +1,10 @@
 """Changes brands and hosts make to their own registration, each written to the audit log.
 
 The console's view of the registry: these take the rows a console page already scoped to its
-brand or host. Where the registry has the change itself (secrets, webhooks), that function
-writes the audit entry, so the CLI making the same change writes the same entry; the rest
-record theirs here. Secrets are never put in the audit log, only their fingerprints.
+brand or host. Changes the registry has itself (secrets: ``registry.admin``; webhooks:
+``registry.partner_webhooks``) are called there directly, so the CLI making the same change
+writes the same audit entry; the rest record theirs here. Secrets are never put in the audit
+log, only their fingerprints.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from miniport.common.db import mark_changed
 from miniport.common.i18n import N_
 from miniport.platform.audit.changes import record_change
 from miniport.platform.console.staff import NotFound
-from miniport.platform.ports import lifecycle
-from miniport.platform.ports.states import Actor, PortPolicy
-from miniport.platform.registry import admin, partner_webhooks
-from miniport.platform.registry.models import Brand, HostApp, MiniProgram
+from miniport.platform.ports.states import Actor
+from miniport.platform.registry.models import HostApp, MiniProgram
 from miniport.platform.registry.rules import (
     clean_image_url,
     clean_name,
@@ -33,19 +32,6 @@ from miniport.platform.registry.rules import (
 )
 from miniport.platform.webhooks.delivery import resend
 from miniport.platform.webhooks.models import WebhookDelivery, WebhookEvent
-
-
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    *,
-    target: tuple[str, str],
-    now: dt.datetime,
-    before: Any = None,
-    after: Any = None,
-) -> None:
-    record_change(session, actor, action, target=target, at=now, before=before, after=after)
 
 
 def brand_mini_program(session: Session, brand_id: int, appid: str) -> MiniProgram:
@@ -89,45 +75,16 @@ def update_mini_program(
     mark_changed(session, "registry")
     after = _mp_fields(mini_program)
     if after != before:
-        _audit(
+        record_change(
             session,
             actor,
             "mini_program.updated",
             target=("mini_program", mini_program.appid),
-            now=now,
+            at=now,
             before=before,
             after=after,
         )
     return mini_program
-
-
-def rotate_mini_program_secret(
-    session: Session, mini_program: MiniProgram, *, actor: Actor, now: dt.datetime
-) -> str:
-    _, secret = admin.rotate_mini_program_secret(session, mini_program.appid, actor=actor, now=now)
-    return secret
-
-
-def set_policy(
-    session: Session,
-    mini_program: MiniProgram,
-    policy: PortPolicy,
-    *,
-    actor: Actor,
-    now: dt.datetime,
-) -> None:
-    before = lifecycle.policy_of(session, mini_program.appid)
-    lifecycle.set_policy(session, appid=mini_program.appid, policy=policy, actor=actor, now=now)
-    if before is not policy:
-        _audit(
-            session,
-            actor,
-            "mini_program.policy_changed",
-            target=("mini_program", mini_program.appid),
-            now=now,
-            before={"policy": before.value},
-            after={"policy": policy.value},
-        )
 
 
 def host_app(session: Session, client_id: str) -> HostApp:
@@ -135,11 +92,6 @@ def host_app(session: Session, client_id: str) -> HostApp:
     if host is None:
         raise NotFound(N_("There is no such host app."))
     return host
-
-
-def rotate_host_secret(session: Session, host: HostApp, *, actor: Actor, now: dt.datetime) -> str:
-    _, secret = admin.rotate_host_secret(session, host.client_id, actor=actor, now=now)
-    return secret
 
 
 def set_redirect_uris(
@@ -151,34 +103,15 @@ def set_redirect_uris(
     # The authorize endpoint reads redirect URIs from a per-worker cache of host apps.
     mark_changed(session, "registry")
     if before != host.redirect_uris:
-        _audit(
+        record_change(
             session,
             actor,
             "host.redirect_uris_changed",
             target=("host", host.client_id),
-            now=now,
+            at=now,
             before={"redirect_uris": before},
             after={"redirect_uris": list(host.redirect_uris)},
         )
-
-
-def set_webhook_url(
-    session: Session, partner: HostApp | Brand, url: str, *, actor: Actor, now: dt.datetime
-) -> str | None:
-    """Returns the new signing secret when the partner had none, to be shown once.
-
-    Raises ``RegistryError`` (``InvalidRegistration``) for a URL the registry refuses.
-    """
-    return partner_webhooks.set_webhook_url(
-        session, partner, url.strip() or None, actor=actor, now=now
-    )
-
-
-def rotate_webhook_secret(
-    session: Session, partner: HostApp | Brand, *, actor: Actor, now: dt.datetime
-) -> str:
-    """A new webhook signing secret for the partner, to be shown once."""
-    return partner_webhooks.rotate_webhook_secret(session, partner, actor=actor, now=now)
 
 
 @dataclass(frozen=True, slots=True)

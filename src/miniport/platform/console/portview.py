@@ -40,14 +40,13 @@ class PortDetail:
     quota_used_today: int
 
 
-def port_detail(
+def scoped_port(
     session: Session,
     port_id: int,
     *,
-    now: dt.datetime,
     brand_id: int | None = None,
     client_id: str | None = None,
-) -> PortDetail:
+) -> tuple[Port, MiniProgram]:
     """The port, if the caller's scope (a brand, a host, or none for operators) covers it."""
     port = session.get(Port, port_id)
     mini_program = session.get(MiniProgram, port.appid) if port is not None else None
@@ -57,6 +56,19 @@ def port_detail(
         raise NotFound(N_("There is no such port."))
     if client_id is not None and port.client_id != client_id:
         raise NotFound(N_("There is no such port."))
+    return port, mini_program
+
+
+def port_detail(
+    session: Session,
+    port_id: int,
+    *,
+    now: dt.datetime,
+    brand_id: int | None = None,
+    client_id: str | None = None,
+) -> PortDetail:
+    """The port with its history and today's launches, within the caller's scope."""
+    port, mini_program = scoped_port(session, port_id, brand_id=brand_id, client_id=client_id)
     host = session.get(HostApp, port.client_id)
     brand = session.get(Brand, mini_program.brand_id)
     assert host is not None and brand is not None  # foreign keys guarantee both

@@ -221,7 +221,8 @@ def rotate_mini_program_secret(
     before = fingerprint_of_digest(mini_program.secret_digest)
     secret = new_secret()
     mini_program.secret_digest = digest(secret)
-    mini_program.secret_rotated_at = utcnow()
+    now = now or utcnow()
+    mini_program.secret_rotated_at = now
     session.flush()
     # Workers cache secret digests (``registry.directory``, ``miniprogram_api.directory``):
     # after the commit the old secret must stop working everywhere at once.
@@ -231,7 +232,7 @@ def rotate_mini_program_secret(
         actor,
         "mini_program.secret_rotated",
         target=("mini_program", mini_program.appid),
-        at=now or utcnow(),
+        at=now,
         before={"secret": before},
         after={"secret": fingerprint(secret)},
     )
@@ -315,7 +316,8 @@ def rotate_host_secret(
     before = fingerprint_of_digest(host.secret_digest)
     secret = new_secret()
     host.secret_digest = digest(secret)
-    host.secret_rotated_at = utcnow()
+    now = now or utcnow()
+    host.secret_rotated_at = now
     session.flush()
     mark_changed(session, "registry")
     record_change(
@@ -323,7 +325,7 @@ def rotate_host_secret(
         actor,
         "host.secret_rotated",
         target=partner_target(host),
-        at=now or utcnow(),
+        at=now,
         before={"secret": before},
         after={"secret": fingerprint(secret)},
     )

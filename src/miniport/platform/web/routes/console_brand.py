@@ -14,7 +14,12 @@ from miniport.platform.console.overview import port_rows
 from miniport.platform.console.staff import Invalid
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import PortPolicy, PortState
-from miniport.platform.registry.admin import get_brand, list_mini_programs
+from miniport.platform.registry import partner_webhooks
+from miniport.platform.registry.admin import (
+    get_brand,
+    list_mini_programs,
+    rotate_mini_program_secret,
+)
 from miniport.platform.web.deps import DbSession, ReadDbSession
 from miniport.platform.web.routes.console_common import (
     HtmlForm,
@@ -59,11 +64,11 @@ def brand_webhook_act(
     acting_as(db, staff.username)
     with refusals():
         if action == "url":
-            secret = partners.set_webhook_url(
+            secret = partner_webhooks.set_webhook_url(
                 db, brand, text_field(form, "webhook_url"), actor=actor, now=now
             )
         elif action == "rotate":
-            secret = partners.rotate_webhook_secret(db, brand, actor=actor, now=now)
+            secret = partner_webhooks.rotate_webhook_secret(db, brand, actor=actor, now=now)
         else:
             raise Invalid(N_("The form could not be read."))
         db.commit()
@@ -129,10 +134,10 @@ def brand_program_act(
                 policy = PortPolicy(text_field(form, "policy"))
             except ValueError:
                 raise Invalid(N_("Choose a policy.")) from None
-            partners.set_policy(db, mini_program, policy, actor=actor, now=now)
+            lifecycle.set_policy(db, appid=mini_program.appid, policy=policy, actor=actor, now=now)
             done = "saved"
         elif action == "rotate":
-            secret = partners.rotate_mini_program_secret(db, mini_program, actor=actor, now=now)
+            _, secret = rotate_mini_program_secret(db, appid, actor=actor, now=now)
             db.commit()
             # Shown in this response only: the platform keeps just its digest.
             return page(

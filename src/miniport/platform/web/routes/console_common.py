@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from miniport.common.csrf import CSRF_FIELD, verify_csrf
+from miniport.common.forms import FormData
 from miniport.common.i18n import N_
 from miniport.platform.console.staff import (
     ConsoleError,
@@ -32,7 +33,6 @@ from miniport.platform.console.staff import (
 )
 from miniport.platform.ports.states import (
     IllegalTransition,
-    InvalidStaging,
     NotAllowed,
     PortError,
     PortNotFound,
@@ -41,7 +41,7 @@ from miniport.platform.ports.states import (
 from miniport.platform.registry.errors import RegistryError
 from miniport.platform.registry.models import Brand, HostApp
 from miniport.platform.web.deps import OptionalSignIn, ReadDbSession
-from miniport.platform.web.forms import FormData, read_form
+from miniport.platform.web.forms import read_form
 from miniport.platform.web.templating import render
 
 HtmlForm = Annotated[FormData, Depends(read_form)]
@@ -150,8 +150,6 @@ def refusals() -> Iterator[None]:
         for domain_cls, console_cls, message in _PORT_REFUSALS:
             if isinstance(error, domain_cls):
                 raise console_cls(message) from error
-        if isinstance(error, InvalidStaging):
-            raise Invalid(str(error)) from error
         raise Invalid(str(error)) from error
     except RegistryError as error:
         raise Invalid(_REGISTRY_FIELDS.get(error.field, str(error))) from error

@@ -20,6 +20,8 @@ from miniport.platform.ports.api import MAX_APPLY_REASON
 from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.models import HostSuspension
 from miniport.platform.ports.states import ReasonCategory
+from miniport.platform.registry import partner_webhooks
+from miniport.platform.registry.admin import rotate_host_secret
 from miniport.platform.registry.models import Brand, MiniProgram
 from miniport.platform.web.deps import DbSession, ReadDbSession
 from miniport.platform.web.routes.console_common import (
@@ -81,7 +83,7 @@ def host_act(
             )
             done = "saved"
         elif action == "webhook":
-            secret = partners.set_webhook_url(
+            secret = partner_webhooks.set_webhook_url(
                 db, host, text_field(form, "webhook_url"), actor=actor, now=now
             )
             if secret is not None:
@@ -94,7 +96,7 @@ def host_act(
                 )
             done = "saved"
         elif action == "rotate":
-            secret = partners.rotate_host_secret(db, host, actor=actor, now=now)
+            _, secret = rotate_host_secret(db, client_id, actor=actor, now=now)
             db.commit()
             # Shown in this response only: the platform keeps just its digest.
             return page(

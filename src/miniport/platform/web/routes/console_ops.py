@@ -19,7 +19,8 @@ from miniport.platform.ports import lifecycle
 from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.models import HostSuspension
 from miniport.platform.ports.states import PortState, ReasonCategory
-from miniport.platform.registry.models import Brand, HostApp, MiniProgram
+from miniport.platform.registry.admin import list_brands, list_host_apps
+from miniport.platform.registry.models import Brand, MiniProgram
 from miniport.platform.web.deps import DbSession, ReadDbSession
 from miniport.platform.web.routes.console_common import (
     HtmlForm,
@@ -87,7 +88,7 @@ def ops_open_port(request: Request, staff: StaffDep, db: DbSession, form: HtmlFo
 @router.get("/console/ops/hosts")
 def ops_hosts(request: Request, staff: StaffDep, db: ReadDbSession) -> Response:
     staff.operator_actor()
-    hosts = list(db.scalars(select(HostApp).order_by(HostApp.created_at, HostApp.slug)))
+    hosts = list_host_apps(db)
     suspended = set(db.scalars(select(HostSuspension.client_id)))
     return page(request, "ops_hosts.html", staff, {"hosts": hosts, "suspended": suspended})
 
@@ -135,7 +136,7 @@ def ops_brands(request: Request, staff: StaffDep, db: ReadDbSession) -> Response
     counts = dict(
         db.execute(select(MiniProgram.brand_id, func.count()).group_by(MiniProgram.brand_id)).all()
     )
-    brands = list(db.scalars(select(Brand).order_by(Brand.id)))
+    brands = list_brands(db)
     return page(request, "ops_brands.html", staff, {"brands": brands, "counts": counts})
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from miniport.common.clock import utcnow
+from miniport.common.forms import FormData
 from miniport.common.i18n import N_
 from miniport.platform.audit.chain import acting_as
 from miniport.platform.console.impact import impact_of
@@ -24,13 +25,13 @@ from miniport.platform.console.portview import (
     parse_reason,
     parse_staging,
     port_detail,
+    scoped_port,
 )
 from miniport.platform.console.staff import Invalid, Staff
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.states import Actor, PortState, ReasonCategory
 from miniport.platform.web.deps import DbSession, ReadDbSession
-from miniport.platform.web.forms import FormData
 from miniport.platform.web.routes.console_common import (
     HtmlForm,
     StaffDep,
@@ -245,7 +246,7 @@ def _act(
     if handler is None:
         raise Invalid(N_("The form could not be read."))
     # Scope first: a port outside this brand is "not found", whatever the action.
-    port_detail(db, port_id, now=utcnow(), brand_id=scope.brand_id)
+    scoped_port(db, port_id, brand_id=scope.brand_id)
     acting_as(db, staff.username)
     with refusals():
         done = handler(db, scope, port_id, form)
