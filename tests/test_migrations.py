@@ -40,7 +40,7 @@ def test_upgrade_reaches_head_and_the_schema_check_passes(database_url: str) -> 
 
     engine = make_engine(database_url)
     try:
-        assert current_revision(engine) == head_revision("platform", database_url)
+        assert current_revision(engine) == head_revision("platform")
         ensure_current("platform", engine)  # does not raise
         assert {"users", "brands", "mini_programs", "host_apps", "signing_keys"} <= set(
             inspect(engine).get_table_names()

@@ -107,7 +107,7 @@ def test_migrations_create_exactly_what_the_models_declare(database_url: str) ->
     upgrade("shop", database_url)
     engine = make_engine(database_url)
     try:
-        assert current_revision(engine) == head_revision("shop", database_url)
+        assert current_revision(engine) == head_revision("shop")
         ensure_current("shop", engine)
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from miniport.cli.output import Output
 from miniport.demo.layout import DEFAULT_DATA_DIR, DEFAULT_PORTS
+
+
+def _port_option(service: str, variable: str) -> Any:  # typer.Option is typed Any
+    """``--<service>-port``: where one service listens on 127.0.0.1."""
+    return typer.Option(
+        help=f"TCP port of {service} on 127.0.0.1.",
+        envvar=f"MINIPORT_DEMO_{variable}_PORT",
+        min=1,
+        max=65535,
+    )
 
 
 def demo(
@@ -19,50 +29,16 @@ def demo(
             envvar="MINIPORT_DEMO_DATA_DIR",
         ),
     ] = DEFAULT_DATA_DIR,
-    platform_port: Annotated[
-        int,
-        typer.Option(
-            help="TCP port of the platform (微信) on 127.0.0.1.",
-            envvar="MINIPORT_DEMO_PLATFORM_PORT",
-            min=1,
-            max=65535,
-        ),
-    ] = DEFAULT_PORTS["platform"],
+    platform_port: Annotated[int, _port_option("the platform (微信)", "PLATFORM")] = DEFAULT_PORTS[
+        "platform"
+    ],
     xiaohongshu_port: Annotated[
-        int,
-        typer.Option(
-            help="TCP port of the host app 小红书 on 127.0.0.1.",
-            envvar="MINIPORT_DEMO_XIAOHONGSHU_PORT",
-            min=1,
-            max=65535,
-        ),
+        int, _port_option("the host app 小红书", "XIAOHONGSHU")
     ] = DEFAULT_PORTS["xiaohongshu"],
-    jd_port: Annotated[
-        int,
-        typer.Option(
-            help="TCP port of the host app 京东 on 127.0.0.1.",
-            envvar="MINIPORT_DEMO_JD_PORT",
-            min=1,
-            max=65535,
-        ),
-    ] = DEFAULT_PORTS["jd"],
-    gucci_port: Annotated[
-        int,
-        typer.Option(
-            help="TCP port of Gucci's store on 127.0.0.1.",
-            envvar="MINIPORT_DEMO_GUCCI_PORT",
-            min=1,
-            max=65535,
-        ),
-    ] = DEFAULT_PORTS["gucci"],
+    jd_port: Annotated[int, _port_option("the host app 京东", "JD")] = DEFAULT_PORTS["jd"],
+    gucci_port: Annotated[int, _port_option("Gucci's store", "GUCCI")] = DEFAULT_PORTS["gucci"],
     louis_vuitton_port: Annotated[
-        int,
-        typer.Option(
-            help="TCP port of Louis Vuitton's store on 127.0.0.1.",
-            envvar="MINIPORT_DEMO_LOUIS_VUITTON_PORT",
-            min=1,
-            max=65535,
-        ),
+        int, _port_option("Louis Vuitton's store", "LOUIS_VUITTON")
     ] = DEFAULT_PORTS["louis-vuitton"],
 ) -> None:
     """Seed the article's world and serve it on 127.0.0.1 until Ctrl-C.

@@ -102,7 +102,7 @@ def db_upgrade(
         finally:
             engine.dispose()
         upgrade(service.value, database_url)
-        head = head_revision(service.value, database_url)
+        head = head_revision(service.value)
     url = make_url(database_url).render_as_string(hide_password=True)
     if before == head:
         out.console.print(f"{service.value} database ({url}) is already at {head}.", soft_wrap=True)

@@ -35,7 +35,7 @@ class FormError(MalformedInput):
 
 
 def _is_control(char: str, *, multiline: bool) -> bool:
-    if multiline and char in "\r\n":
+    if multiline and char in "\r\n\t":
         return False
     return unicodedata.category(char) in {"Cc", "Cs"}
 

@@ -67,12 +67,8 @@ def upgrade(service: str, database_url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
-def head_revision(service: str, database_url: str = "") -> str | None:
-    """The newest revision of ``service``'s history, read from its files without Alembic.
-
-    ``database_url`` is accepted for callers that pass it; the answer does not depend on it.
-    """
-    del database_url
+def head_revision(service: str) -> str | None:
+    """The newest revision of ``service``'s history, read from its files without Alembic."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in sorted((migrations_root() / service / "versions").glob("*.py")):
@@ -94,8 +90,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def ensure_current(service: str, engine: Engine) -> None:
     """Refuse to serve on a schema older (or newer) than this code expects."""
-    url = engine.url.render_as_string(hide_password=False)
-    head = head_revision(service, url)
+    head = head_revision(service)
     current = current_revision(engine)
     if current != head:
         raise SchemaOutOfDate(

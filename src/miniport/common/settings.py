@@ -77,6 +77,10 @@ class ServiceSettings(BaseSettings):
     )
 
     service_name: str = "service"
+    cookie_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for CSRF tokens and signed cookies; generated into data_dir when unset.",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -93,6 +97,9 @@ class ServiceSettings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Secure cookies only work over HTTPS; on plain http the browser would drop them."""
         return self.base_url.startswith("https://")
+
+    def cookie_key(self) -> bytes:
+        return self.load_or_create_secret("cookie", self.cookie_secret).encode()
 
     def secret_file(self, name: str) -> Path:
         return self.data_dir / f"{self.service_name}-{name}.secret"
@@ -136,10 +143,6 @@ class PartnerSettings(ServiceSettings):
     platform_url: str = Field(
         default="http://127.0.0.1:8000", description="The platform's base URL (its issuer)."
     )
-    cookie_secret: SecretStr | None = Field(
-        default=None,
-        description="Key for CSRF tokens and signed cookies; generated into data_dir when unset.",
-    )
 
     @model_validator(mode="before")
     @classmethod
@@ -153,6 +156,3 @@ class PartnerSettings(ServiceSettings):
     @classmethod
     def _platform_url(cls, value: str) -> str:
         return http_base_url(value, name="platform_url")
-
-    def cookie_key(self) -> bytes:
-        return self.load_or_create_secret("cookie", self.cookie_secret).encode()

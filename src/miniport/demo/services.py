@@ -12,7 +12,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -66,9 +65,7 @@ def env_value(value: object) -> str:
     if isinstance(value, dict):
         # Maps are read as JSON; 小红书 stays readable in the environment of a process.
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
+    return str(value)  # str, int, float, Path
 
 
 @dataclass(frozen=True)

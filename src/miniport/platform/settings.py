@@ -29,9 +29,6 @@ class PlatformSettings(ServiceSettings):
             "Key for deriving openid/unionid/pairwise sub; generated into data_dir when unset."
         ),
     )
-    cookie_secret: SecretStr | None = Field(
-        default=None, description="Key for CSRF tokens; generated into data_dir when unset."
-    )
     # argon2id cost: the library defaults in production; tests pass cheap values.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -85,6 +82,3 @@ class PlatformSettings(ServiceSettings):
 
     def identifier_key(self) -> bytes:
         return self.load_or_create_secret("identifier", self.identifier_secret).encode()
-
-    def cookie_key(self) -> bytes:
-        return self.load_or_create_secret("cookie", self.cookie_secret).encode()

@@ -9,20 +9,20 @@ any route logic sees it. Two faces over one parser:
 - ``read_form`` (a dependency) and ``FormData`` for the platform's own HTML pages, raising
   ``FormError``, which ``templating.install_page_errors`` shows as a translated page.
 
-``MalformedInput`` and ``FormError`` are the ones every service shares
-(``miniport.common.forms``).
+``MalformedInput``, ``FormError`` and ``FormData`` are the ones every service shares
+(``miniport.common.forms``); only the parsing limits and the protocol face are the
+platform's own.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from miniport.common.forms import FORM_MEDIA_TYPE, FormError, MalformedInput
+from miniport.common.forms import FORM_MEDIA_TYPE, FormData, FormError, MalformedInput
 from miniport.common.i18n import N_
 from miniport.platform.oauth.errors import InvalidRequest
 
@@ -30,9 +30,7 @@ MAX_FORM_BYTES = 64 * 1024
 MAX_FIELDS = 64
 
 
-def _is_control(char: str, *, multiline: bool = False) -> bool:
-    if multiline and char in "\r\n\t":
-        return False
+def _is_control(char: str) -> bool:
     return unicodedata.category(char) in {"Cc", "Cs"}
 
 
@@ -125,33 +123,6 @@ def _protocol_description(exc: MalformedInput) -> str:
 # --- the platform's HTML forms ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FormData:
-    fields: Mapping[str, tuple[str, ...]]
-
-    def optional(self, name: str, *, max_length: int, multiline: bool = False) -> str | None:
-        """The single value of ``name``, or ``None`` when the form does not have it."""
-        values = self.fields.get(name, ())
-        if not values:
-            return None
-        # A repeated field is ambiguous (which one did the user mean?) and a classic way to
-        # smuggle a second value past a check that reads only the first.
-        if len(values) > 1:
-            raise FormError(N_("The form contained a field more than once."))
-        value = values[0]
-        if len(value) > max_length:
-            raise FormError(N_("A field in the form is too long."))
-        if any(_is_control(char, multiline=multiline) for char in value):
-            raise FormError(N_("A field in the form contains characters that are not allowed."))
-        return value
-
-    def required(self, name: str, *, max_length: int, multiline: bool = False) -> str:
-        value = self.optional(name, max_length=max_length, multiline=multiline)
-        if value is None or not value.strip():
-            raise FormError(N_("Please fill in every required field."))
-        return value
-
-
 async def read_form(request: Request) -> FormData:
     """The posted HTML form (a FastAPI dependency); raises ``FormError`` when malformed."""
     try:
@@ -159,3 +130,15 @@ async def read_form(request: Request) -> FormData:
     except MalformedInput as exc:
         raise FormError(exc.message, status_code=exc.status_code) from exc
     return FormData(fields={name: tuple(values) for name, values in params.items()})
+
+
+__all__ = [
+    "MAX_FIELDS",
+    "MAX_FORM_BYTES",
+    "FormData",
+    "form_params",
+    "parse_urlencoded",
+    "query_params",
+    "read_form",
+    "single_values",
+]
