@@ -52,7 +52,7 @@ def _snapshot(rollout_percent: int) -> PortSnapshot:
                 trial_ends_at=None,
                 host_suspended=False,
             )
-    return PortSnapshot(rules=rules, built_at=time.time())
+    return PortSnapshot.of(rules, built_at=time.time())
 
 
 def _cases(*, unique_keys: bool, round_: int) -> list[tuple[str, str, str]]:

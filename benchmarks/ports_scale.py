@@ -142,7 +142,7 @@ def snapshot_times(database_url: str) -> SnapshotTimes:
     try:
         directory = PortDirectory(sessions)
         full = [_timed(directory.reload) for _ in range(REBUILDS)]
-        rules = directory.current().rules
+        rules = dict(directory.current().items())
         staged = [rule.port_id for rule in rules.values() if rule.state == "open"][:REBUILDS]
         one_port = []
         for number, port_id in enumerate(staged):
@@ -170,10 +170,11 @@ def snapshot_times(database_url: str) -> SnapshotTimes:
                     now=dt.datetime.now(dt.UTC),
                 )
             host.append(_timed(directory.catch_up))
+        now = directory.current()
         assert all(
-            directory.current().rules[key].fixed is not None for key in rules if key[0] in hosts
+            rule.fixed is not None for host_id in hosts for rule in now.rules_of(host_id).values()
         )
-        return SnapshotTimes(len(directory.current().rules), full, one_port, host)
+        return SnapshotTimes(len(now), full, one_port, host)
     finally:
         engine.dispose()
 

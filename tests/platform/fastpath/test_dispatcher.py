@@ -1,15 +1,17 @@
-"""The lean path answers its four endpoints itself and hands everything else to FastAPI."""
+"""The lean path answers the hot endpoints itself and hands everything else to FastAPI."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from miniport.platform.web.fastpath import Answer, FastPath, FastRoute
+from miniport.platform.ports.states import PortNotFound
+from miniport.platform.web.fastpath import Answer, FastPath, FastRoute, PlatformApp
 
 HOT = ["/.well-known/openid-configuration", "/jwks.json", "/token", "/introspect"]
 
@@ -112,3 +114,89 @@ def test_a_route_can_answer_wrong_methods_in_its_own_format() -> None:
     route = FastRoute("/x", frozenset({"GET"}), handler, {}, wrong_method=errcode_405)
     sent = _call(FastPath(inner, routes=[route]), {"type": "http", "method": "PUT", "path": "/x"})
     assert sent[0]["status"] == 405 and sent[1]["body"] == b'{"errcode":-1,"errmsg":"PUT"}'
+
+
+def test_a_failing_handler_is_logged_and_answered_in_its_family_format(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def inner(_scope: Scope, _receive: Receive, _send: Send) -> None:
+        raise AssertionError("the route's path must not fall through")
+
+    async def broken(_request: object) -> Answer:
+        raise RuntimeError("a bug")
+
+    errcode_failure = Answer(b'{"errcode":-1,"errmsg":"system error"}', status=500)
+    routes = [
+        FastRoute("/oauth", frozenset({"GET"}), broken, {}),
+        FastRoute("/mp", frozenset({"GET"}), broken, {}, failure=errcode_failure),
+    ]
+    app = FastPath(inner, routes=routes)
+    oauth = _call(app, {"type": "http", "method": "GET", "path": "/oauth", "headers": []})
+    assert oauth[0]["status"] == 500
+    assert json.loads(oauth[1]["body"])["error"] == "server_error"
+    assert b"a bug" not in oauth[1]["body"]  # no internals in the answer
+    mp = _call(app, {"type": "http", "method": "GET", "path": "/mp", "headers": []})
+    assert mp[0]["status"] == 500 and mp[1]["body"] == errcode_failure.body
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError, RuntimeError]
+
+
+def test_port_errors_are_answered_in_the_governance_format() -> None:
+    async def inner(_scope: Scope, _receive: Receive, _send: Send) -> None:
+        raise AssertionError("the route's path must not fall through")
+
+    async def refuse(_request: object) -> Answer:
+        raise PortNotFound("no such port")
+
+    app = FastPath(inner, routes=[FastRoute("/x", frozenset({"GET"}), refuse, {})])
+    sent = _call(app, {"type": "http", "method": "GET", "path": "/x", "headers": []})
+    assert sent[0]["status"] == 404
+    assert json.loads(sent[1]["body"]) == {
+        "error": "port_not_found",
+        "error_description": "no such port",
+    }
+
+
+def test_hot_paths_are_answered_before_any_of_fastapi_runs() -> None:
+    # The point of the lean path: FastAPI's entry (telemetry checks, Starlette's error and
+    # body-limit middlewares, the app's own middlewares) costs more than a hot endpoint.
+    seen: list[str] = []
+
+    class Recorder:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                seen.append(scope["path"])
+            await self.app(scope, receive, send)
+
+    async def handler(_request: object) -> Answer:
+        return Answer(b'{"hot":true}')
+
+    app = PlatformApp()
+    app.add_middleware(Recorder)
+
+    @app.get("/slow")
+    async def slow() -> dict[str, bool]:
+        return {"hot": False}
+
+    app.add_fast_routes([FastRoute("/hot", frozenset({"GET"}), handler, {})])
+
+    async def fetch(path: str) -> Any:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return (await client.get(path)).json()
+
+    assert asyncio.run(fetch("/hot")) == {"hot": True}
+    assert asyncio.run(fetch("/slow")) == {"hot": False}
+    assert seen == ["/slow"]
+
+
+def test_a_path_goes_on_the_lean_path_once() -> None:
+    async def handler(_request: object) -> Answer:
+        return Answer(b"{}")
+
+    app = PlatformApp()
+    app.add_fast_routes([FastRoute("/x", frozenset({"GET"}), handler, {})])
+    with pytest.raises(ValueError, match="already"):
+        app.add_fast_routes([FastRoute("/x", frozenset({"POST"}), handler, {})])

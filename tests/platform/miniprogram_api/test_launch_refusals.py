@@ -211,7 +211,7 @@ def test_a_close_not_yet_in_the_snapshot_still_refuses_the_launch(
     # the port inside its own transaction and refuses.
     with runtime.sessions() as session, session.begin():
         session.execute(update(Port).where(Port.id == mp_world.port_id).values(state="closed"))
-    assert runtime.ports.current().rules[(mp_world.client_id, mp_world.appid)].state == "open"
+    assert runtime.ports.current().rule(mp_world.client_id, mp_world.appid).state == "open"
     response = api.launch(ticket, mp_world.appid)
     assert errcode(response) == 89300 and response.json()["errmsg"] == "port closed: port_closed"
 

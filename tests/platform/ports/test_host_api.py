@@ -67,7 +67,7 @@ def test_auto_approve_policy_opens_at_once_and_history_shows_both_moves(
         ("open", "system"),
     ]
     # The decision flipped in this worker before the response was sent.
-    assert runtime.ports.current().rules[(world.other_client_id, world.appid)].state == "open"
+    assert runtime.ports.current().rule(world.other_client_id, world.appid).state == "open"
 
 
 def test_list_filters_by_state(

@@ -39,7 +39,7 @@ def _full(sessions: sessionmaker[Session]) -> PortSnapshot:
 
 
 def _same(a: PortSnapshot, b: PortSnapshot) -> None:
-    assert dict(a.rules) == dict(b.rules)
+    assert dict(a.items()) == dict(b.items())
     assert a.suspended_hosts == b.suspended_hosts
 
 
@@ -60,6 +60,8 @@ def _stage(sessions: sessionmaker[Session], port_id: int, percent: int) -> None:
 def test_a_change_made_elsewhere_is_applied_without_a_full_rebuild(
     runtime: PlatformRuntime, world: World
 ) -> None:
+    with runtime.sessions() as session, session.begin():
+        open_port(session, client_id=world.other_client_id, appid=world.appid)
     # A second directory on the same database plays the other worker: it hears of the
     # change only through the journal.
     other = PortDirectory(runtime.sessions)
@@ -71,11 +73,16 @@ def test_a_change_made_elsewhere_is_applied_without_a_full_rebuild(
 
     _same(after, _full(runtime.sessions))
     key = (world.client_id, world.appid)
-    assert after.rules[key].rollout_percent == 30 and after.rules[key].fixed is None
+    changed = after.rule(*key)
+    assert changed is not None and changed.rollout_percent == 30 and changed.fixed is None
     # Ports that did not change are the very same objects: only the changed one was read.
-    untouched = [k for k in before.rules if k != key]
+    untouched = [k for k, _ in before.items() if k != key]
     assert untouched, "the world should hold more than one port"
-    assert all(after.rules[k] is before.rules[k] for k in untouched)
+    assert all(after.rule(*k) is before.rule(*k) for k in untouched)
+    # Hosts with no change keep the very same mapping: a change copies only its host's.
+    others = [host for host in before.hosts if host != world.client_id]
+    assert others == [world.other_client_id]
+    assert all(after.hosts[host] is before.hosts[host] for host in others)
     assert other.catch_up() is after  # nothing new: the same snapshot
 
 
@@ -89,7 +96,7 @@ def test_suspending_a_host_flips_all_its_ports_incrementally(
         )
     suspended = other.catch_up()
     _same(suspended, _full(runtime.sessions))
-    host_rules = [rule for (host, _), rule in suspended.rules.items() if host == world.client_id]
+    host_rules = list(suspended.rules_of(world.client_id).values())
     assert host_rules and all(rule.fixed is not None for rule in host_rules)
     assert all(rule.fixed.reason == "host_suspended" for rule in host_rules if rule.fixed)
 
@@ -103,11 +110,11 @@ def test_suspending_a_host_flips_all_its_ports_incrementally(
 def test_a_deleted_port_leaves_the_snapshot(runtime: PlatformRuntime, world: World) -> None:
     other = PortDirectory(runtime.sessions)
     key = (world.client_id, world.appid)
-    assert key in other.current().rules
+    assert other.current().rule(*key) is not None
     with runtime.sessions() as session, session.begin():
         session.execute(delete(Port).where(Port.client_id == key[0], Port.appid == key[1]))
         journal.note_port_change(session, client_id=key[0], appid=key[1])
-    assert key not in other.catch_up().rules
+    assert other.catch_up().rule(*key) is None
 
 
 def test_a_rolled_back_change_writes_no_journal_row(runtime: PlatformRuntime, world: World) -> None:
@@ -149,7 +156,8 @@ def test_a_worker_behind_the_pruned_journal_rebuilds_in_full(
         session.execute(delete(PortChange).where(PortChange.seq <= newest - journal.KEPT_CHANGES))
     # ...so catching up from the journal alone would miss the staging change.
     caught_up = other.catch_up()
-    assert caught_up.rules[(world.client_id, world.appid)].rollout_percent == 40
+    rule = caught_up.rule(world.client_id, world.appid)
+    assert rule is not None and rule.rollout_percent == 40
     _same(caught_up, _full(runtime.sessions))
 
 

@@ -328,7 +328,7 @@ def _staged(port_id: int, percent: int, allow: frozenset[str] = frozenset()) -> 
         trial_ends_at=None,
         host_suspended=False,
     )
-    return PortSnapshot(rules={("host", "wxapp"): rule})
+    return PortSnapshot.of({("host", "wxapp"): rule})
 
 
 def _open(snapshot: PortSnapshot, user: str) -> bool:

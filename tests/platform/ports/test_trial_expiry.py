@@ -90,7 +90,7 @@ def test_decide_refuses_before_the_job_runs(runtime: PlatformRuntime, world: Wor
         session.execute(update(Port).where(Port.id == port_id).values(trial_ends_at=utcnow()))
         note_port_change(session, client_id=world.client_id, appid=world.appid)
     snapshot = runtime.ports.current()
-    assert snapshot.rules[(world.client_id, world.appid)].state == "open"  # not expired yet
+    assert snapshot.rule(world.client_id, world.appid).state == "open"  # not expired yet
     decision = decide(
         snapshot, client_id=world.client_id, appid=world.appid, user_key="u", now=utcnow()
     )

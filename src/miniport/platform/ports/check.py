@@ -16,21 +16,27 @@ appid nor a live URL link.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from xxhash import xxh3_128_hexdigest
 
 from miniport.platform.miniprogram_api.urllink import LiveLink, find_live_link, slug_of
 from miniport.platform.ports.api import InvalidPortRequest
-from miniport.platform.ports.decision import HOST_SUSPENDED, Decision, PortSnapshot, decide
+from miniport.platform.ports.decision import (
+    HOST_SUSPENDED,
+    NO_PORT,
+    Decision,
+    PortSnapshot,
+    staged_decision,
+)
 from miniport.platform.ports.snapshot import PortDirectory
 from miniport.platform.registry.models import MiniProgram
 
@@ -58,14 +64,15 @@ class NeedsLoading(Exception):  # noqa: N818  (a signal to the caller, not a fai
     """The answer needs a card or a URL link that is not cached yet."""
 
 
-@dataclass(frozen=True, slots=True)
-class CheckRequest:
+# Named tuples rather than frozen dataclasses: as immutable, and built several times faster
+# (a frozen dataclass's ``__init__`` goes through ``object.__setattr__`` per field), which
+# shows on an endpoint that builds both for every check.
+class CheckRequest(NamedTuple):
     user_key: str
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CheckAnswer:
+class CheckAnswer(NamedTuple):
     body: bytes
     etag: str
 
@@ -87,9 +94,10 @@ def parse_check_request(raw: bytes) -> CheckRequest:
     if len(raw) > MAX_BODY_BYTES:
         raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        # RecursionError: a few thousand nested brackets fit easily in the size limit.
+        # orjson: a quarter of the standard parser's time on a 20-item check, and it refuses
+        # invalid UTF-8 and nesting deeper than 1,024 levels with the same ValueError.
+        body = orjson.loads(raw)
+    except ValueError:
         raise InvalidPortRequest("the body must be a JSON object") from None
     if type(body) is not dict:
         raise InvalidPortRequest("the body must be a JSON object")
@@ -107,14 +115,22 @@ def check_request(user_key: object, items: object) -> CheckRequest:
     key = _text(user_key, "user_key", MAX_USER_KEY)
     if type(items) is not list or not 1 <= len(items) <= MAX_ITEMS:
         raise InvalidPortRequest(f"items must be a list of 1 to {MAX_ITEMS} appids or URL links")
-    # One pass for the types and lengths, one regex over all items for control characters:
-    # this runs for every check, and per-item regex calls were a visible share of it.
-    for item in items:
-        if type(item) is not str or not item or len(item) > MAX_ITEM_LENGTH:
-            raise InvalidPortRequest(
-                f"each item must be a string of 1 to {MAX_ITEM_LENGTH} characters"
-            )
-    if _CONTROL.search("".join(items)):
+    # Whole-list checks that run in C rather than a Python loop per item: this runs for every
+    # check, and per-item checks were a visible share of it. ``join`` refuses a non-string.
+    try:
+        joined = "".join(items)
+    except TypeError:
+        joined = None
+    if (
+        joined is None
+        or "" in items
+        # No item can be too long when all of them together are not.
+        or (len(joined) > MAX_ITEM_LENGTH and max(map(len, items)) > MAX_ITEM_LENGTH)
+    ):
+        raise InvalidPortRequest(f"each item must be a string of 1 to {MAX_ITEM_LENGTH} characters")
+    # Printable ASCII (what appids and link URLs are) has no control characters; both tests
+    # are a fraction of the regex's time, which then runs only on other text.
+    if not (joined.isascii() and joined.isprintable()) and _CONTROL.search(joined):
         raise InvalidPortRequest("items must not contain control characters")
     return CheckRequest(user_key=key, items=tuple(items))
 
@@ -128,8 +144,13 @@ def _invalid_link(item: str) -> bytes:
 
 
 def etag_of(body: bytes) -> str:
-    """A strong validator: the same bytes, and only they, give the same tag."""
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    """A strong validator: the same bytes give the same tag, in every worker.
+
+    XXH3-128 rather than a cryptographic hash: a tag only tells a host whether its own
+    answer changed, so nobody gains from forging a collision, and it costs a fraction of
+    BLAKE2b's time on a 100-item answer.
+    """
+    return '"' + xxh3_128_hexdigest(body) + '"'
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -247,11 +268,15 @@ class PortChecker:
         snapshot = self._ports.current()
         rendered = self._rendered_for(snapshot)
         suspended = client_id in snapshot.suspended_hosts
+        rules = snapshot.rules_of(client_id)
         user_key = request.user_key
         parts: list[bytes] = []
         for item in request.items:
             link: LiveLink | None = None
-            if APPID.fullmatch(item):
+            rule = rules.get(item)
+            if rule is not None:
+                appid = item  # only appids are keys of the snapshot: no need to match APPID
+            elif APPID.fullmatch(item):
                 appid = item
             else:
                 # Cached by slug, not by the item: a host cannot grow the cache with endless
@@ -262,12 +287,17 @@ class PortChecker:
                     parts.append(_invalid_link(item))
                     continue
                 appid = link.appid
-            # A suspended host is refused everything, ports or not: say so, not no_port.
-            decision = (
-                HOST_SUSPENDED
-                if suspended
-                else decide(snapshot, client_id=client_id, appid=appid, user_key=user_key, now=now)
-            )
+                rule = rules.get(appid)
+            # ``decide``'s branches, over the host's rules looked up once per check. A
+            # suspended host is refused everything, ports or not: say so, not no_port.
+            if suspended:
+                decision = HOST_SUSPENDED
+            elif rule is None:
+                decision = NO_PORT
+            elif rule.fixed is not None:
+                decision = rule.fixed
+            else:
+                decision = staged_decision(rule, user_key=user_key, now=now)
             key = (item, decision.reason, link)
             part = rendered.get(key)
             if part is None:

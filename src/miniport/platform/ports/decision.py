@@ -1,12 +1,12 @@
 """``decide(snapshot, host, mini program, user, now)``: may this host run this mini program for
-this user now? A pure function of an immutable snapshot — a dict lookup, a few comparisons,
-and for a partial rollout one seeded XXH3 hash of the host's opaque user key.
+this user now? A pure function of an immutable snapshot — two dict lookups, a few
+comparisons, and for a partial rollout one seeded XXH3 hash of the host's opaque user key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -55,11 +55,51 @@ class PortRule(NamedTuple):
     cutoff: int = HASH_SPACE
 
 
+HostRules = Mapping[str, PortRule]  # appid -> rule, for one host app
+_NO_RULES: HostRules = {}
+
+
 @dataclass(frozen=True, slots=True)
 class PortSnapshot:
-    rules: Mapping[tuple[str, str], PortRule] = field(default_factory=dict)
+    """Every port's rule, by host app and then by appid.
+
+    By host first because every caller asks about one host at a time (a ``check`` asks
+    about up to 100 of its mini programs), and because a change swaps only the inner
+    mappings of the hosts it touched: the rest are shared with the previous snapshot.
+    """
+
+    hosts: Mapping[str, HostRules] = field(default_factory=dict)
     suspended_hosts: frozenset[str] = frozenset()
     built_at: float = 0.0
+
+    @classmethod
+    def of(
+        cls,
+        rules: Mapping[tuple[str, str], PortRule],
+        *,
+        suspended_hosts: frozenset[str] = frozenset(),
+        built_at: float = 0.0,
+    ) -> PortSnapshot:
+        """A snapshot from rules keyed by ``(client_id, appid)``."""
+        hosts: dict[str, dict[str, PortRule]] = {}
+        for (client_id, appid), rule in rules.items():
+            hosts.setdefault(client_id, {})[appid] = rule
+        return cls(hosts=hosts, suspended_hosts=suspended_hosts, built_at=built_at)
+
+    def rules_of(self, client_id: str) -> HostRules:
+        return self.hosts.get(client_id, _NO_RULES)
+
+    def rule(self, client_id: str, appid: str) -> PortRule | None:
+        return self.hosts.get(client_id, _NO_RULES).get(appid)
+
+    def items(self) -> Iterator[tuple[tuple[str, str], PortRule]]:
+        """Every ``((client_id, appid), rule)``."""
+        for client_id, rules in self.hosts.items():
+            for appid, rule in rules.items():
+                yield (client_id, appid), rule
+
+    def __len__(self) -> int:
+        return sum(len(rules) for rules in self.hosts.values())
 
 
 def rollout_seed(port_id: int) -> int:
@@ -140,26 +180,33 @@ def make_rule(
 def decide(
     snapshot: PortSnapshot, *, client_id: str, appid: str, user_key: str, now: dt.datetime
 ) -> Decision:
-    rule = snapshot.rules.get((client_id, appid))
+    rule = snapshot.hosts.get(client_id, _NO_RULES).get(appid)
     if rule is None:
         return NO_PORT
     fixed = rule.fixed
     if fixed is not None:
         return fixed
-    # One unpacking instead of a named-tuple attribute read per field: this path runs for
-    # every user of a staged port, so its few hundred nanoseconds matter.
-    _, _, _, allow_list, trial_ends_at, _, opened, seed, cutoff = rule
+    return staged_decision(rule, user_key=user_key, now=now)
+
+
+def staged_decision(rule: PortRule, *, user_key: str, now: dt.datetime) -> Decision:
+    """The decision on an open port whose answer depends on the time or the user (``fixed``
+    is None): the trial's end, then the rollout or the allow-list."""
+    # Only the fields this path needs are read: at 100,000 ports every object a decision
+    # touches is likely a cache miss, and unpacking the whole rule touched all of them.
+    trial_ends_at = rule.trial_ends_at
     if trial_ends_at is not None and now >= trial_ends_at:
         return TRIAL_ENDED
+    seed = rule.seed
     if seed is not None:
-        # ``rollout_hash``, inlined.
+        # ``rollout_hash``, inlined: a call is a noticeable share of a decision.
         try:
             data = user_key.encode()
         except UnicodeEncodeError:
             data = user_key.encode("utf-8", "surrogatepass")
-        if xxh3_64_intdigest(data, seed) >= cutoff and user_key not in allow_list:
+        if xxh3_64_intdigest(data, seed) >= rule.cutoff and user_key not in rule.allow_list:
             return NOT_IN_ROLLOUT
-    return opened
+    return rule.opened
 
 
 def decide_port(
@@ -170,7 +217,7 @@ def decide_port(
     Used where the host's user key is not known (the authorization request) or no longer
     matters (a launch code already issued to a user who was inside the rollout).
     """
-    rule = snapshot.rules.get((client_id, appid))
+    rule = snapshot.hosts.get(client_id, _NO_RULES).get(appid)
     if rule is None:
         return NO_PORT
     if rule.fixed is not None and not rule.fixed.open:

@@ -3,8 +3,9 @@
 Readers take ``directory.current()`` — one attribute read, never a lock, never a query.
 A worker builds the whole snapshot once at start-up (``reload``); after that, each change
 announced on the bus is applied by ``catch_up``: the port change journal names the ports
-that changed, only those are read again, and a copy of the rule dict with them replaced
-becomes the new snapshot in one assignment. A full build avoids per-row work that adds up
+that changed, only those are read again, and a new snapshot that shares every untouched
+host's rules with the old one (copying only the touched hosts' mappings) is installed in
+one assignment. A full build avoids per-row work that adds up
 at 100,000 ports: rows come from the plain DB-API cursor, the allow-list is read as text
 and only parsed when it is not empty, and rules are named tuples.
 """
@@ -24,7 +25,7 @@ from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.platform.ports import journal
-from miniport.platform.ports.decision import PortRule, PortSnapshot, make_rule
+from miniport.platform.ports.decision import HostRules, PortRule, PortSnapshot, make_rule
 from miniport.platform.ports.models import HostSuspension, Port
 
 log = logging.getLogger(__name__)
@@ -53,17 +54,22 @@ _CORE_COLUMNS = (
 _INCREMENTAL_LIMIT = 2_000
 
 Row = tuple[Any, ...]  # the columns above, in that order
-Key = tuple[str, str]
 
 
-def _rules(
+def _add_rules(
+    hosts: dict[str, dict[str, PortRule]],
     rows: Iterable[Row],
     suspended: frozenset[str],
     trial_end: Callable[[Any], Any] | None = None,
-) -> dict[Key, PortRule]:
+) -> None:
+    """Put the rule of each row into ``hosts`` (client_id -> appid -> rule)."""
     intern = sys.intern  # a few hundred hosts, mini programs and states repeat across rules
-    return {
-        (intern(client_id), intern(appid)): make_rule(
+    for port_id, client_id, appid, state, rollout, allow, ends in rows:
+        host = intern(client_id)
+        rules = hosts.get(host)
+        if rules is None:
+            rules = hosts[host] = {}
+        rules[intern(appid)] = make_rule(
             port_id=port_id,
             state=intern(state),
             rollout_percent=rollout,
@@ -71,8 +77,6 @@ def _rules(
             trial_ends_at=trial_end(ends) if trial_end is not None and ends is not None else ends,
             host_suspended=client_id in suspended,
         )
-        for port_id, client_id, appid, state, rollout, allow, ends in rows
-    }
 
 
 def _suspended(session: Session) -> frozenset[str]:
@@ -95,16 +99,16 @@ def build_snapshot(session: Session) -> PortSnapshot:
     gc.disable()
     try:
         cursor.execute(f"SELECT {_COLUMNS} FROM ports")  # noqa: S608  (constant text)
-        rules: dict[Key, PortRule] = {}
+        hosts: dict[str, dict[str, PortRule]] = {}
         # In batches: holding every raw row at once would leave the worker that much bigger
         # for good (the allocator keeps the arenas).
         while batch := cursor.fetchmany(10_000):
-            rules.update(_rules(batch, suspended, trial_end))
+            _add_rules(hosts, batch, suspended, trial_end)
     finally:
         cursor.close()
         if collecting:
             gc.enable()
-    return PortSnapshot(rules=rules, suspended_hosts=suspended, built_at=time.time())
+    return PortSnapshot(hosts=hosts, suspended_hosts=suspended, built_at=time.time())
 
 
 def apply_changes(
@@ -117,12 +121,25 @@ def apply_changes(
         wanted.append(tuple_(Port.client_id, Port.appid).in_(sorted(changes.ports)))
     if changes.hosts:
         wanted.append(Port.client_id.in_(sorted(changes.hosts)))
-    fresh = _rules(session.execute(select(*_CORE_COLUMNS).where(or_(*wanted))), suspended)
-    rules = dict(snapshot.rules)
-    for key in changes.ports - fresh.keys():
-        rules.pop(key, None)  # deleted with its host or mini program
-    rules.update(fresh)
-    return PortSnapshot(rules=rules, suspended_hosts=suspended, built_at=time.time())
+    fresh: dict[str, dict[str, PortRule]] = {}
+    _add_rules(fresh, session.execute(select(*_CORE_COLUMNS).where(or_(*wanted))), suspended)
+    changed: dict[str, list[str]] = {client_id: [] for client_id in changes.hosts}
+    for client_id, appid in changes.ports:
+        changed.setdefault(client_id, []).append(appid)
+    hosts: dict[str, HostRules] = dict(snapshot.hosts)
+    for client_id, appids in changed.items():
+        if client_id in changes.hosts:
+            rules = {}  # every port of the host was read again
+        else:
+            rules = dict(snapshot.rules_of(client_id))
+            for appid in appids:
+                rules.pop(appid, None)  # read again, unless deleted with its host or app
+        rules.update(fresh.get(client_id, {}))
+        if rules:
+            hosts[client_id] = rules
+        else:
+            hosts.pop(client_id, None)
+    return PortSnapshot(hosts=hosts, suspended_hosts=suspended, built_at=time.time())
 
 
 class PortDirectory:

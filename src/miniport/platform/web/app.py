@@ -15,15 +15,23 @@ from miniport.common.i18n import LocaleMiddleware
 from miniport.platform.ports.jobs import TrialExpiryJob
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
-from miniport.platform.web import errors, fastpath, mp_errors, port_errors
-from miniport.platform.web.routes import accounts, console_app, miniprogram, oauth, ports_api
+from miniport.platform.web import errors, mp_errors, port_errors
+from miniport.platform.web.fastpath import PlatformApp
+from miniport.platform.web.routes import (
+    accounts,
+    console_app,
+    miniprogram,
+    oauth,
+    oauth_hot,
+    ports_api,
+)
 from miniport.platform.web.templating import build_templates, install_page_errors
 from miniport.platform.webhooks.delivery import WebhookWorker
 
 WEB_DIR = Path(__file__).parent
 
 
-def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = None) -> FastAPI:
+def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = None) -> PlatformApp:
     """Build the platform app; the runtime (database, keys) is made here unless given."""
     runtime = runtime or PlatformRuntime.build(settings)
 
@@ -45,7 +53,7 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
         await asyncio.to_thread(webhooks.stop)  # waits for sends in flight, off the loop
         runtime.close()
 
-    app = FastAPI(
+    app = PlatformApp(
         title="miniport platform",
         version="0.1.0",
         description="OpenID Connect provider, mini-program API and port governance.",
@@ -62,9 +70,10 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
     app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     app.include_router(oauth.router)
     app.include_router(accounts.router)
+    # The hot endpoints of each family go on the app's lean path, in front of all of the
+    # above (``web.fastpath``); the rest of each family is ordinary FastAPI routes.
+    app.state.hot_paths = oauth_hot.install(app, runtime)
     app.state.mp_hot_paths = miniprogram.install(app, runtime)
     ports_api.install(app, runtime)
     console_app.install(app)
-    # Last: the lean path for discovery, JWKS, token and introspection sits in front of all.
-    app.state.hot_paths = fastpath.install(app, runtime)
     return app

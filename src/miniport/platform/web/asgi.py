@@ -10,15 +10,14 @@ from __future__ import annotations
 import gc
 import sys
 
-from fastapi import FastAPI
-
 from miniport.common.migrate import SchemaOutOfDate
 from miniport.common.settings import SettingsError
 from miniport.platform.settings import PlatformSettings
 from miniport.platform.web.app import create_app
+from miniport.platform.web.fastpath import PlatformApp
 
 
-def create_app_from_env() -> FastAPI:
+def create_app_from_env() -> PlatformApp:
     """The platform app configured from ``MINIPORT_PLATFORM_*`` environment variables."""
     try:
         app = create_app(PlatformSettings())

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -43,9 +43,10 @@ from miniport.platform.web.deps import get_runtime
 from miniport.platform.web.fastpath import (
     NO_STORE_HEADERS,
     Answer,
-    FastPath,
     FastRoute,
+    PlatformApp,
     json_bytes,
+    read_body,
 )
 from miniport.platform.web.group_commit import GroupCommit
 from miniport.platform.web.mp_errors import mp_error_bytes, mp_json
@@ -84,16 +85,13 @@ def _query(request: Request) -> dict[str, str]:
     return params.query_values(request.scope.get("query_string", b""))
 
 
+def _body_too_large() -> MalformedData:
+    return MalformedData("data format error: body larger than 64 kB")
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > params.MAX_BODY_BYTES:
-        raise MalformedData("data format error: body larger than 64 kB")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > params.MAX_BODY_BYTES:
-            raise MalformedData("data format error: body larger than 64 kB")
-    return params.json_object(bytes(body))
+    raw = await read_body(request, limit=params.MAX_BODY_BYTES, too_large=_body_too_large)
+    return params.json_object(raw)
 
 
 # --- the hot paths: launch and jscode2session -----------------------------------------------
@@ -165,11 +163,24 @@ class MiniProgramHotPaths:
 
     def routes(self) -> list[FastRoute]:
         return [
-            FastRoute("/wxa/launch", frozenset({"POST"}), self.launch, LAUNCH_DOCS),
             FastRoute(
-                "/sns/jscode2session", frozenset({"GET"}), self.jscode2session, JSCODE2SESSION_DOCS
+                "/wxa/launch", frozenset({"POST"}), self.launch, LAUNCH_DOCS, failure=_FAILURE
+            ),
+            FastRoute(
+                "/sns/jscode2session",
+                frozenset({"GET"}),
+                self.jscode2session,
+                JSCODE2SESSION_DOCS,
+                failure=_FAILURE,
             ),
         ]
+
+
+# A bug, not a refusal: still this family's body, so an SDK reads an errcode, but a 500 so
+# that nobody mistakes it for the retryable "system busy" (-1 with HTTP 200).
+_FAILURE = Answer(
+    json_bytes({"errcode": -1, "errmsg": "system error"}), status=500, headers=NO_STORE_HEADERS
+)
 
 
 def _errcode_docs(summary: str, operation_id: str, success: dict[str, Any]) -> dict[str, Any]:
@@ -255,14 +266,12 @@ JSCODE2SESSION_DOCS: dict[str, Any] = {
 }
 
 
-def install(app: FastAPI, runtime: PlatformRuntime) -> MiniProgramHotPaths:
-    """Add the routes, and the lean path for launch and jscode2session in front of the app."""
+def install(app: PlatformApp, runtime: PlatformRuntime) -> MiniProgramHotPaths:
+    """Add the routes, and launch and jscode2session on the app's lean path."""
     app.include_router(router)
     hot = MiniProgramHotPaths(runtime)
     routes = hot.routes()
-    # Added after the CSRF-cookie and locale middlewares, so it sits outside them: server-to-
-    # server calls need neither.
-    app.add_middleware(FastPath, routes=routes)
+    app.add_fast_routes(routes)
     openapi_docs.document(app, {route.path: route.operations for route in routes})
     return hot
 

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response
 from pydantic import (
     AfterValidator,
@@ -42,9 +42,10 @@ from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web import openapi_docs
 from miniport.platform.web.deps import DbSession, ReadDbSession, RuntimeDep
 from miniport.platform.web.errors import NO_STORE
+from miniport.platform.web.fastpath import PlatformApp
 from miniport.platform.web.routes.ports_check import (
     CHECK_PATH,
-    CheckEndpoint,
+    CheckRoute,
     bearer_value,
     host_of,
 )
@@ -426,14 +427,10 @@ def brand_policy(
     return _json({"appid": appid, "policy": body.policy.value})
 
 
-def install(app: FastAPI, runtime: PlatformRuntime) -> None:
-    """Mount the routes, and ``check`` in front of the middleware stack.
-
-    Call it after the app's page middlewares are added: the middleware added last runs
-    first, so ``check`` then skips the CSRF-cookie and locale middlewares.
-    """
+def install(app: PlatformApp, runtime: PlatformRuntime) -> None:
+    """Mount the routes, and ``check`` on the app's lean path."""
     checker = PortChecker(runtime.ports, runtime.read_sessions)
     runtime.bus.subscribe(checker.on_change)
     app.include_router(router)
-    app.add_middleware(CheckEndpoint, runtime=runtime, checker=checker)
+    app.add_fast_routes([CheckRoute(runtime, checker).route()])
     openapi_docs.document(app, {CHECK_PATH: CHECK_OPENAPI})

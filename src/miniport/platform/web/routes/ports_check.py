@@ -1,4 +1,4 @@
-"""``POST /api/ports/check``, served as a bare ASGI app in front of the FastAPI stack.
+"""``POST /api/ports/check``, served on the lean path in front of FastAPI (``web.fastpath``).
 
 The host asks once per search-results page, so this is the platform's hottest endpoint
 (target: 5,000 checks of 20 appids a second on one core). FastAPI's routing, dependency
@@ -6,7 +6,7 @@ injection and the page middlewares (CSRF cookie, locale) would cost more than th
 itself, and the endpoint needs none of them: it reads two headers and a JSON body, answers
 from memory, and sends precomputed bytes. It is still documented in the OpenAPI schema
 (``OPENAPI``), and its errors have the same JSON shape and statuses as every other
-governance endpoint (``oauth_error_response``, ``port_error_response``).
+governance endpoint (the lean path answers ``OAuthError`` and ``PortError`` as FastAPI does).
 
 Only a cache miss (a token, card or URL link not seen for a while) reaches the database,
 and that work runs in the thread pool so the event loop never blocks on it.
@@ -14,17 +14,15 @@ and that work runs in the thread pool so the event loop never blocks on it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import Request
 
 from miniport.common.clock import utcnow
 from miniport.common.tokens import digest
 from miniport.platform.oauth import token_store
-from miniport.platform.oauth.errors import InsufficientScope, InvalidToken, OAuthError
+from miniport.platform.oauth.errors import InsufficientScope, InvalidToken
 from miniport.platform.oauth.token_store import TokenInfo
 from miniport.platform.ports.check import (
     MAX_BODY_BYTES,
@@ -38,15 +36,12 @@ from miniport.platform.ports.check import (
     etag_matches,
     parse_check_request,
 )
-from miniport.platform.ports.states import PortError
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web.deps import bearer_token
-from miniport.platform.web.errors import NO_STORE, oauth_error_response
-from miniport.platform.web.port_errors import port_error_response
+from miniport.platform.web.fastpath import Answer, FastRoute, read_body
 
 CHECK_PATH = "/api/ports/check"
 PORTS_SCOPE = "ports"
-_JSON = (b"content-type", b"application/json")
 # Per host token, and revalidated every time: a cache may keep it only to send If-None-Match.
 _CACHE_CONTROL = (b"cache-control", b"private, no-cache")
 
@@ -69,60 +64,29 @@ def host_of(info: TokenInfo | None) -> str:
     return info.client_id
 
 
-class CheckEndpoint:
-    """ASGI middleware that answers ``CHECK_PATH`` itself and passes everything else on."""
+class CheckRoute:
+    """The handler of ``CHECK_PATH`` on the app's lean path."""
 
-    def __init__(self, app: ASGIApp, *, runtime: PlatformRuntime, checker: PortChecker) -> None:
-        self.app = app
+    def __init__(self, runtime: PlatformRuntime, checker: PortChecker) -> None:
         self.runtime = runtime
         self.checker = checker
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != CHECK_PATH:
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] != "POST":
-            await _method_not_allowed(scope, receive, send)
-            return
-        headers: dict[bytes, bytes] = dict(scope["headers"])
-        try:
-            answer = await self._answer(headers, receive)
-        except OAuthError as error:
-            await oauth_error_response(error)(scope, receive, send)
-            return
-        except PortError as error:
-            await port_error_response(error)(scope, receive, send)
-            return
-        if answer is None:
-            return  # the client went away mid-body
+    def route(self) -> FastRoute:
+        return FastRoute(CHECK_PATH, frozenset({"POST"}), self.check, OPENAPI)
+
+    async def check(self, request: Request) -> Answer:
+        # One dict of the raw headers (names arrive lower-case) instead of a scan of the list
+        # per header read: this endpoint reads three.
+        headers: dict[bytes, bytes] = dict(request.scope["headers"])
+        answer = await self._answer(request, headers)
         etag = answer.etag.encode()
         if etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), answer.etag):
             # check is a safe query that uses POST only to carry up to 100 items, so an
             # unchanged answer gets 304, as a GET would (RFC 9110 says 412 for other methods).
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 304,
-                    "headers": [(b"etag", etag), _CACHE_CONTROL],
-                }
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    _JSON,
-                    (b"content-length", str(len(answer.body)).encode()),
-                    (b"etag", etag),
-                    _CACHE_CONTROL,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer.body})
+            return Answer(b"", status=304, headers=[(b"etag", etag), _CACHE_CONTROL])
+        return Answer(answer.body, headers=[(b"etag", etag), _CACHE_CONTROL])
 
-    async def _answer(self, headers: dict[bytes, bytes], receive: Receive) -> CheckAnswer | None:
+    async def _answer(self, request: Request, headers: dict[bytes, bytes]) -> CheckAnswer:
         runtime = self.runtime
         value = bearer_value(headers.get(b"authorization", b"").decode("latin-1"))
         now = utcnow()
@@ -132,9 +96,7 @@ class CheckEndpoint:
                 token_store.lookup, runtime.tokens, runtime.read_sessions, value, now
             )
         client_id = host_of(info)
-        raw = await _body(headers, receive)
-        if raw is None:
-            return None
+        raw = await read_body(request, limit=MAX_BODY_BYTES, too_large=_too_large)
         query = parse_check_request(raw)
         try:
             return self.checker.answer(client_id=client_id, request=query, now=now)
@@ -144,34 +106,8 @@ class CheckEndpoint:
             )
 
 
-async def _body(headers: dict[bytes, bytes], receive: Receive) -> bytes | None:
-    """The request body, refused as soon as it grows past what a check can need."""
-    declared = headers.get(b"content-length", b"")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def _method_not_allowed(scope: Scope, receive: Receive, send: Send) -> None:
-    response = Response(
-        json.dumps({"error": "invalid_request", "error_description": "use POST"}),
-        status_code=405,
-        media_type="application/json",
-        headers={**NO_STORE, "Allow": "POST"},
-    )
-    await response(scope, receive, send)
+def _too_large() -> BodyTooLarge:
+    return BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
 
 
 _ERROR = {"$ref": "#/components/schemas/ErrorBody"}
