@@ -35,6 +35,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
+from miniport.common.prepared import Prepared
 from miniport.common.tokens import digest
 from miniport.platform.accounts.models import User
 from miniport.platform.miniprogram_api.context import ApiContext
@@ -52,10 +53,11 @@ from miniport.platform.ports.decision import NO_PORT, decide_port
 GRANT_TYPE = "authorization_code"
 MAX_CODE_LENGTH = 128
 
-# Built once (building a statement costs more than SQLite takes to run it).
+# Built once and run on the driver's cursor (``common.prepared``): on this hot path,
+# SQLAlchemy's execution of a statement costs several times what SQLite takes to run it.
 _CODES = cast(Table, LaunchCode.__table__)
 _USERS = cast(Table, User.__table__)
-_CODE_STATE = (
+_CODE_STATE = Prepared(
     select(
         _CODES.c.appid,
         _CODES.c.client_id,
@@ -69,7 +71,7 @@ _CODE_STATE = (
     .join(_USERS, _USERS.c.id == _CODES.c.user_id)
     .where(_CODES.c.digest == bindparam("code_digest"))
 )
-_CLAIM = (
+_CLAIM = Prepared(
     update(_CODES)
     .where(
         _CODES.c.digest == bindparam("code_digest"),
@@ -121,44 +123,47 @@ def claim(connection: Connection, context: ApiContext, request: ExchangeRequest)
     caller may commit the transaction for the sake of other work sharing it.
     """
     appid = request.mini_program.appid
-    row = connection.execute(_CODE_STATE, {"code_digest": request.code_digest}).first()
+    row = _CODE_STATE.first(connection, {"code_digest": request.code_digest})
     # Another mini program's code is answered like an unknown one: the caller learns nothing
     # about codes that are not its own, and cannot burn them.
-    if row is None or row.appid != appid:
+    if row is None or row[0] != appid:
         raise InvalidCode("invalid code")
-    if row.used_at is not None:
+    _, client_id, port_id, user_id, used_at, revoked_at, expires_at, blocked = row
+    if used_at is not None:
         raise InvalidCode("code been used")
     # The rollout was decided at launch with the host's user key, which the code does not
     # carry; what can stop the code in its five minutes is the port's state, a host
     # suspension or the end of a trial: the port-level decision.
     decision = decide_port(
-        context.ports.current(), client_id=row.client_id, appid=appid, now=context.now
+        context.ports.current(), client_id=client_id, appid=appid, now=context.now
     )
-    if decision.open and decision.port_id != row.port_id:
+    if decision.open and decision.port_id != port_id:
         decision = NO_PORT  # not the port the code was issued under
-    if row.revoked_at is not None:
+    if revoked_at is not None:
         if not decision.open:
             raise PortClosed(decision.reason)
         raise InvalidCode("invalid code: revoked when its port was closed")
-    if row.expires_at <= context.now:
+    if expires_at <= context.now:
         raise InvalidCode("invalid code: expired")
-    if row.blocked:
+    if blocked:
         raise BlockedUser()
     if not decision.open:
         raise PortClosed(decision.reason)
-    if not context.exchange_limiter.allow(user_id=row.user_id, appid=appid):
+    if not context.exchange_limiter.allow(
+        user_id=user_id, appid=appid, exchange=request.code_digest
+    ):
         raise RateLimited()
-    claimed = connection.execute(
-        _CLAIM,
+    claimed = _CLAIM.rowcount(
+        connection,
         {"code_digest": request.code_digest, "now": context.now, "claimed_at": context.now},
     )
-    if not getattr(claimed, "rowcount", 0):
+    if not claimed:
         # Another process claimed (or a close revoked) it between our read and this write.
         raise InvalidCode("code been used")
     return CodeSession(
-        openid=context.identifiers.openid(user_id=row.user_id, appid=appid),
+        openid=context.identifiers.openid(user_id=user_id, appid=appid),
         session_key=base64.b64encode(secrets.token_bytes(16)).decode("ascii"),
         unionid=context.identifiers.unionid(
-            user_id=row.user_id, brand_id=request.mini_program.brand_id
+            user_id=user_id, brand_id=request.mini_program.brand_id
         ),
     )

@@ -39,6 +39,7 @@ from urllib.parse import quote, urlsplit
 
 from sqlalchemy import Connection, Table, bindparam, exists, insert, select
 
+from miniport.common.prepared import Prepared
 from miniport.common.tokens import digest, new_secret
 from miniport.platform.miniprogram_api import pages, params, quotas
 from miniport.platform.miniprogram_api.context import ApiContext
@@ -60,10 +61,11 @@ LAUNCH_CODE_LIFETIME = dt.timedelta(minutes=5)
 SCENE_FROM_APP = 1069
 MAX_USER_KEY_LENGTH = 128
 
-# Statements are built once: on this hot path, building one costs more than SQLite takes
-# to run it. Executed on a Core connection, without an ORM session's bookkeeping.
+# Statements are built once and run on the driver's cursor (``common.prepared``): on this
+# hot path, building a statement, and SQLAlchemy's execution of it, each cost more than
+# SQLite takes to run it.
 _PORTS = cast(Table, Port.__table__)
-_PORT_FOR_LAUNCH = (
+_PORT_FOR_LAUNCH = Prepared(
     select(
         _PORTS.c.state,
         _PORTS.c.daily_launch_quota,
@@ -72,7 +74,22 @@ _PORT_FOR_LAUNCH = (
     .where(_PORTS.c.id == bindparam("port_id"))
     .with_for_update(read=True, of=_PORTS)
 )
-_INSERT_CODE = insert(cast(Table, LaunchCode.__table__))
+_CODE_COLUMNS = (
+    "digest",
+    "appid",
+    "client_id",
+    "port_id",
+    "user_id",
+    "path",
+    "scene",
+    "created_at",
+    "expires_at",
+)
+_INSERT_CODE = Prepared(
+    insert(cast(Table, LaunchCode.__table__)).values(
+        {name: bindparam(name) for name in _CODE_COLUMNS}
+    )
+)
 _TOKENS, _TOKEN_APPS = IssuedToken.__table__.c, IssuedTokenApp.__table__.c
 _REVOKED_TICKET = (
     select(_TOKENS.kind, _TOKENS.user_id, _TOKENS.client_id, _TOKENS.expires_at)
@@ -151,7 +168,7 @@ def plan_launch(
         raise _dead_ticket(context, access_token, request)
     if ticket.kind != token_store.ACCESS or ticket.user_id is None:
         raise InvalidCredential("invalid credential: access_token is not a user's run ticket")
-    if not any(detail.get("appid") == request.appid for detail in ticket.authorization_details):
+    if request.appid not in ticket.appids:
         raise InvalidCredential(
             f"invalid credential: access_token does not cover appid {request.appid}"
         )
@@ -188,12 +205,15 @@ def issue_code(
     plan: LaunchPlan,
     *,
     ports_read: dict[tuple[int, str], PortRead] | None = None,
+    rows: list[dict[str, Any]] | None = None,
 ) -> Launch:
     """Write the launch code in ``connection``'s transaction (the caller commits).
 
     Refusals (89300, 45009) are raised before anything is written, so a caller may also
     commit the transaction after one, for the sake of other work sharing it. Launches that
-    share one transaction may share ``ports_read``: see ``_hold_open_port``.
+    share one transaction may share ``ports_read`` (see ``_hold_open_port``) and ``rows``:
+    given ``rows``, the code's row is added there instead of inserted, and the caller
+    writes them all with ``insert_codes`` before it commits — one statement for a batch.
     """
     _hold_open_port(
         connection,
@@ -203,26 +223,32 @@ def issue_code(
         ports_read={} if ports_read is None else ports_read,
     )
     code = new_secret(32)
-    connection.execute(
-        _INSERT_CODE,
-        {
-            "digest": digest(code),
-            "appid": plan.appid,
-            "client_id": plan.client_id,
-            "port_id": plan.port_id,
-            "user_id": plan.user_id,
-            "path": plan.path,
-            "scene": SCENE_FROM_APP,
-            "created_at": plan.now,
-            "expires_at": plan.now + LAUNCH_CODE_LIFETIME,
-        },
-    )
+    row = {
+        "digest": digest(code),
+        "appid": plan.appid,
+        "client_id": plan.client_id,
+        "port_id": plan.port_id,
+        "user_id": plan.user_id,
+        "path": plan.path,
+        "scene": SCENE_FROM_APP,
+        "created_at": plan.now,
+        "expires_at": plan.now + LAUNCH_CODE_LIFETIME,
+    }
+    if rows is None:
+        insert_codes(connection, [row])
+    else:
+        rows.append(row)
     return Launch(
         launch_url=_launch_url(plan.entry_url, code=code, path=plan.path, host=plan.client_id),
         code=code,
         expires_in=int(LAUNCH_CODE_LIFETIME.total_seconds()),
         scene=SCENE_FROM_APP,
     )
+
+
+def insert_codes(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows ``issue_code`` collected (in ``connection``'s transaction)."""
+    _INSERT_CODE.many(connection, rows)
 
 
 def _hold_open_port(
@@ -247,9 +273,7 @@ def _hold_open_port(
     key = (port_id, client_id)
     read = ports_read.get(key)
     if read is None:
-        row = connection.execute(
-            _PORT_FOR_LAUNCH, {"port_id": port_id, "client_id": client_id}
-        ).first()
+        row = _PORT_FOR_LAUNCH.first(connection, {"port_id": port_id, "client_id": client_id})
         read = ("missing", None, False) if row is None else (row[0], row[1], bool(row[2]))
         ports_read[key] = read
     state, quota, is_suspended = read

@@ -1,17 +1,19 @@
 """The ``jscode2session`` rate limit (45011): at most 100 exchanges per user per minute per
 mini program, as the API family documents.
 
-Counted in memory, per worker process: a sliding log of the last ``limit`` exchange times
-per (user, appid). With N workers behind a load balancer a user could reach N × 100 a minute;
-every exchange still needs its own fresh single-use launch code, which caps what that buys,
-so an exact cross-process count (a database write per exchange) is not worth its cost here.
+Counted in memory, per worker process: a sliding log of the last ``limit`` exchanges per
+(user, appid), each under its launch code's digest. An exchange is counted once however often
+it is asked about: the group commit runs a batch again when one of its requests fails, and
+the exchanges in it must not count twice. With N workers behind a load balancer a user
+could reach N × 100 a minute; every exchange still needs its own fresh single-use launch
+code, which caps what that buys, so an exact cross-process count (a database write per
+exchange) is not worth its cost here.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 EXCHANGES_PER_MINUTE = 100
@@ -31,28 +33,37 @@ class ExchangeRateLimiter:
         self.window = window
         self._clock = clock
         self._max_keys = max_keys
-        self._log: dict[tuple[int, str], deque[float]] = {}
+        # (user, appid) -> {exchange: when it was counted}, oldest first (dicts keep order)
+        self._log: dict[tuple[int, str], dict[str, float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, *, user_id: int, appid: str) -> bool:
-        """Record one exchange and say whether it is within the limit (a refusal is not
-        recorded, so a client that backs off recovers after one window)."""
+    def allow(self, *, user_id: int, appid: str, exchange: str) -> bool:
+        """Record the exchange ``exchange`` (the launch code's digest) and say whether it is
+        within the limit. An exchange already counted is allowed again without counting; a
+        refusal is not recorded, so a client that backs off recovers after one window."""
         now = self._clock()
         key = (user_id, appid)
         with self._lock:
-            times = self._log.get(key)
-            if times is None:
+            counted = self._log.get(key)
+            if counted is None:
                 if len(self._log) >= self._max_keys:
                     self._forget_idle(now)
-                times = self._log[key] = deque(maxlen=self.limit)
-            if len(times) >= self.limit and now - times[0] < self.window:
-                return False
-            times.append(now)
+                counted = self._log[key] = {}
+            if exchange in counted:
+                return True
+            if len(counted) >= self.limit:
+                oldest = next(iter(counted))
+                if now - counted[oldest] < self.window:
+                    return False
+                del counted[oldest]
+            counted[exchange] = now
             return True
 
     def _forget_idle(self, now: float) -> None:
         idle = [
-            key for key, times in self._log.items() if not times or now - times[-1] >= self.window
+            key
+            for key, counted in self._log.items()
+            if not counted or now - next(reversed(counted.values())) >= self.window
         ]
         for key in idle:
             del self._log[key]

@@ -8,14 +8,16 @@ process clear it at once, and the change bus clears it in other workers.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from miniport.common.prepared import Prepared
 from miniport.common.tokens import digest, new_secret
 from miniport.platform.db import PlatformBase
 from miniport.platform.oauth.models import IssuedToken, IssuedTokenApp
@@ -50,27 +52,63 @@ class TokenInfo:
     auth_time: dt.datetime | None
     created_at: dt.datetime
     expires_at: dt.datetime
-
-    @property
-    def appids(self) -> frozenset[str]:
-        return frozenset(item["appid"] for item in self.authorization_details)
+    # The mini programs the token may run, from ``authorization_details``: kept as a set
+    # because every launch asks whether its appid is among them.
+    appids: frozenset[str] = frozenset()
 
     def is_live(self, now: dt.datetime) -> bool:
         return now < self.expires_at
 
 
-def _info(row: IssuedToken) -> TokenInfo:
+_INFO_COLUMNS = (
+    _TOKENS.c.digest,
+    _TOKENS.c.kind,
+    _TOKENS.c.family,
+    _TOKENS.c.client_id,
+    _TOKENS.c.user_id,
+    _TOKENS.c.scope,
+    _TOKENS.c.authorization_details,
+    _TOKENS.c.auth_time,
+    _TOKENS.c.created_at,
+    _TOKENS.c.expires_at,
+)
+# A cache miss on a hot path (launch, check) reads the token with this, on the driver's
+# cursor (``common.prepared``).
+_LIVE = Prepared(
+    select(*_INFO_COLUMNS).where(
+        _TOKENS.c.digest == bindparam("digest"),
+        _TOKENS.c.revoked_at.is_(None),
+        _TOKENS.c.expires_at > bindparam("now"),
+        or_(_TOKENS.c.kind == ACCESS, _TOKENS.c.used_at.is_(None)),
+    )
+)
+
+
+def _info(
+    token_digest: str,
+    kind: str,
+    family: str,
+    client_id: str,
+    user_id: int | None,
+    scope: str,
+    authorization_details: Sequence[dict[str, str]] | None,
+    auth_time: dt.datetime | None,
+    created_at: dt.datetime,
+    expires_at: dt.datetime,
+) -> TokenInfo:
+    details = tuple(authorization_details or ())
     return TokenInfo(
-        digest=row.digest,
-        kind=row.kind,
-        family=row.family,
-        client_id=row.client_id,
-        user_id=row.user_id,
-        scope=row.scope,
-        authorization_details=tuple(row.authorization_details or ()),
-        auth_time=row.auth_time,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
+        digest=token_digest,
+        kind=kind,
+        family=family,
+        client_id=client_id,
+        user_id=user_id,
+        scope=scope,
+        authorization_details=details,
+        auth_time=auth_time,
+        created_at=created_at,
+        expires_at=expires_at,
+        appids=frozenset(item["appid"] for item in details if "appid" in item),
     )
 
 
@@ -154,15 +192,8 @@ def revoke_one(session: Session, token_digest: str, now: dt.datetime) -> int:
 
 
 def load_live(session: Session, token_digest: str, now: dt.datetime) -> TokenInfo | None:
-    row = session.scalar(
-        select(IssuedToken).where(
-            IssuedToken.digest == token_digest,
-            IssuedToken.revoked_at.is_(None),
-            IssuedToken.expires_at > now,
-            or_(IssuedToken.kind == ACCESS, IssuedToken.used_at.is_(None)),
-        )
-    )
-    return _info(row) if row is not None else None
+    row = _LIVE.first(session.connection(), {"digest": token_digest, "now": now})
+    return _info(*row) if row is not None else None
 
 
 class TokenCache:
@@ -196,12 +227,22 @@ class TokenCache:
                 return
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()
-            self._entries[info.digest] = (time.monotonic() + self._ttl, info)
+            # A quarter of the time to live at random: tokens first seen together (a burst
+            # of users after a deploy, a cleared cache) must not all lapse, and all be read
+            # from the database again, in the same instant.
+            ttl = self._ttl * random.uniform(0.75, 1.0)  # noqa: S311  (not a secret)
+            self._entries[info.digest] = (time.monotonic() + ttl, info)
 
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
             self._entries.clear()
+
+
+def cached(cache: TokenCache, value: str, now: dt.datetime) -> TokenInfo | None:
+    """The live token ``value`` if the cache holds it; None says nothing about the database."""
+    info = cache.get(digest(value))
+    return info if info is not None and info.is_live(now) else None
 
 
 def lookup(

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from miniport.common.clock import utcnow
+from miniport.common.db import before_commit
 from miniport.platform.miniprogram_api import credentials, jscode2session, launch, params, urllink
 from miniport.platform.miniprogram_api.context import ApiContext
 from miniport.platform.miniprogram_api.errors import (
@@ -37,6 +38,8 @@ from miniport.platform.miniprogram_api.errors import (
     MiniProgramApiError,
     busy_on_database_errors,
 )
+from miniport.platform.miniprogram_api.launch import LaunchPlan, LaunchRequest
+from miniport.platform.oauth import token_store
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web import openapi_docs
 from miniport.platform.web.deps import get_runtime
@@ -65,6 +68,8 @@ _SHARED = "miniport.mp_hot_paths"
 class _Shared:
     connection: Connection
     ports_read: dict[tuple[int, str], launch.PortRead] = field(default_factory=dict)
+    # The batch's launch codes, inserted by one statement just before it commits.
+    codes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _context(runtime: PlatformRuntime) -> ApiContext:
@@ -128,24 +133,41 @@ class MiniProgramHotPaths:
         shared: _Shared | None = session.info.get(_SHARED)
         if shared is None:
             shared = session.info[_SHARED] = _Shared(session.connection())
+            codes = shared.codes
+            connection = shared.connection
+            # Dropped with the session if the batch rolls back: a request that failed takes
+            # its code with it, and the batch run again collects its codes anew.
+            before_commit(session, lambda: launch.insert_codes(connection, codes))
         return shared
 
     def _issue(self, session: Session, plan: launch.LaunchPlan) -> launch.Launch:
         shared = self._shared(session)
-        return launch.issue_code(shared.connection, plan, ports_read=shared.ports_read)
+        return launch.issue_code(
+            shared.connection, plan, ports_read=shared.ports_read, rows=shared.codes
+        )
 
     async def launch(self, request: Request) -> Answer:
         try:
             with busy_on_database_errors():
                 query = _query(request)
                 wanted = launch.LaunchRequest.from_json(await _json_body(request))
-                plan = launch.plan_launch(
-                    _context(self.runtime), access_token=query.get("access_token"), request=wanted
-                )
+                plan = await self._plan(query.get("access_token"), wanted)
                 issued = await self._write(lambda session: self._issue(session, plan))
         except MiniProgramApiError as error:
             return Answer(mp_error_bytes(error), headers=NO_STORE_HEADERS)
         return Answer(json_bytes(issued.as_dict()), headers=NO_STORE_HEADERS)
+
+    async def _plan(self, access_token: str | None, wanted: LaunchRequest) -> LaunchPlan:
+        context = _context(self.runtime)
+
+        def plan() -> LaunchPlan:
+            return launch.plan_launch(context, access_token=access_token, request=wanted)
+
+        if access_token and token_store.cached(context.run_tickets, access_token, context.now):
+            return plan()  # from memory only
+        # A ticket not in the cache is read from the database (and a dead one explained
+        # from it): off the event loop, which must go on serving meanwhile.
+        return await run_in_threadpool(plan)
 
     async def jscode2session(self, request: Request) -> Answer:
         try:
