@@ -51,7 +51,7 @@ def _api_context(runtime: PlatformRuntime) -> ApiContext:
         mini_programs=runtime.mp_directory,
         ports=runtime.ports,
         run_tickets=runtime.tokens,
-        read_sessions=runtime.read_sessions,
+        read_engine=runtime.read_engine,
         access_tokens=runtime.mp_tokens,
         identifiers=runtime.identifiers,
         exchange_limiter=runtime.mp_exchange_limiter,

@@ -33,6 +33,8 @@ class PlatformRuntime:
     settings: PlatformSettings
     engine: Engine
     sessions: sessionmaker[Session]
+    # Reads that never take SQLite's write lock: the engine, and sessions over it.
+    read_engine: Engine
     read_sessions: sessionmaker[Session]
     identifiers: IdentifierDeriver
     keyring: Keyring
@@ -58,12 +60,14 @@ class PlatformRuntime:
         if settings.check_schema_on_start:
             ensure_current("platform", engine)
         sessions = make_sessionmaker(engine)
+        read_engine = read_only_engine(engine)
         bus = make_bus(settings)
         runtime = cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            read_sessions=make_sessionmaker(read_only_engine(engine)),
+            read_engine=read_engine,
+            read_sessions=make_sessionmaker(read_engine),
             identifiers=IdentifierDeriver(settings.identifier_key()),
             keyring=Keyring(sessions),
             passwords=PasswordHasher(
@@ -76,9 +80,9 @@ class PlatformRuntime:
             bus=bus,
             ports=PortDirectory(sessions),
             mp_tokens=AccessTokenDirectory(sessions),
-            mp_directory=MiniProgramDirectory(make_sessionmaker(read_only_engine(engine))),
+            mp_directory=MiniProgramDirectory(make_sessionmaker(read_engine)),
             mp_exchange_limiter=ExchangeRateLimiter(),
-            host_apps=HostAppDirectory(make_sessionmaker(read_only_engine(engine))),
+            host_apps=HostAppDirectory(make_sessionmaker(read_engine)),
             checkpoints=WalCheckpointer(engine),
         )
         on_commit_changes(sessions, bus.publish)

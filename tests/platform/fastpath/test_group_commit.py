@@ -22,7 +22,7 @@ def _stored(runtime: PlatformRuntime) -> int:
 
 
 def _live(runtime: PlatformRuntime, value: str) -> bool:
-    info = token_store.lookup(token_store.TokenCache(), runtime.read_sessions, value, utcnow())
+    info = token_store.lookup(token_store.TokenCache(), runtime.read_engine, value, utcnow())
     return info is not None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from miniport.platform.identifiers import IdentifierDeriver
 from miniport.platform.miniprogram_api.credentials import AccessTokenDirectory
@@ -22,8 +22,8 @@ class ApiContext:
     mini_programs: MiniProgramDirectory
     ports: PortDirectory
     run_tickets: TokenCache
-    # Read-only sessions (no write lock) for look-ups outside the request's own transaction.
-    read_sessions: sessionmaker[Session]
+    # Read-only (no write lock), for look-ups outside the request's own transaction.
+    read_engine: Engine
     access_tokens: AccessTokenDirectory
     identifiers: IdentifierDeriver
     exchange_limiter: ExchangeRateLimiter

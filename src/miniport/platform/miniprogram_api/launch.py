@@ -91,7 +91,7 @@ _INSERT_CODE = Prepared(
     )
 )
 _TOKENS, _TOKEN_APPS = IssuedToken.__table__.c, IssuedTokenApp.__table__.c
-_REVOKED_TICKET = (
+_REVOKED_TICKET = Prepared(
     select(_TOKENS.kind, _TOKENS.user_id, _TOKENS.client_id, _TOKENS.expires_at)
     .join(IssuedTokenApp.__table__, _TOKEN_APPS.digest == _TOKENS.digest)
     .where(
@@ -160,7 +160,7 @@ def plan_launch(
     """
     now = context.now
     ticket = (
-        token_store.lookup(context.run_tickets, context.read_sessions, access_token, now)
+        token_store.lookup(context.run_tickets, context.read_engine, access_token, now)
         if access_token
         else None
     )
@@ -299,19 +299,17 @@ def _dead_ticket(
     """
     if not access_token:
         return InvalidCredential("invalid credential: access_token missing")
-    with context.read_sessions() as session:
-        row = session.execute(
-            _REVOKED_TICKET, {"digest": digest(access_token), "appid": request.appid}
-        ).first()
-    if (
-        row is not None
-        and row.kind == token_store.ACCESS
-        and row.user_id is not None
-        and context.now < row.expires_at
-    ):
+    with context.read_engine.connect() as connection:
+        row = _REVOKED_TICKET.first(
+            connection, {"digest": digest(access_token), "appid": request.appid}
+        )
+    if row is None:
+        return InvalidCredential("invalid credential: access_token is invalid, expired or revoked")
+    kind, user_id, client_id, expires_at = row
+    if kind == token_store.ACCESS and user_id is not None and context.now < expires_at:
         decision = decide(
             context.ports.current(),
-            client_id=row.client_id,
+            client_id=client_id,
             appid=request.appid,
             user_key=request.user_key,
             now=context.now,

@@ -38,8 +38,6 @@ from miniport.platform.miniprogram_api.errors import (
     MiniProgramApiError,
     busy_on_database_errors,
 )
-from miniport.platform.miniprogram_api.launch import LaunchPlan, LaunchRequest
-from miniport.platform.oauth import token_store
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web import openapi_docs
 from miniport.platform.web.deps import get_runtime
@@ -77,7 +75,7 @@ def _context(runtime: PlatformRuntime) -> ApiContext:
         mini_programs=runtime.mp_directory,
         ports=runtime.ports,
         run_tickets=runtime.tokens,
-        read_sessions=runtime.read_sessions,
+        read_engine=runtime.read_engine,
         access_tokens=runtime.mp_tokens,
         identifiers=runtime.identifiers,
         exchange_limiter=runtime.mp_exchange_limiter,
@@ -151,23 +149,13 @@ class MiniProgramHotPaths:
             with busy_on_database_errors():
                 query = _query(request)
                 wanted = launch.LaunchRequest.from_json(await _json_body(request))
-                plan = await self._plan(query.get("access_token"), wanted)
+                plan = launch.plan_launch(
+                    _context(self.runtime), access_token=query.get("access_token"), request=wanted
+                )
                 issued = await self._write(lambda session: self._issue(session, plan))
         except MiniProgramApiError as error:
             return Answer(mp_error_bytes(error), headers=NO_STORE_HEADERS)
         return Answer(json_bytes(issued.as_dict()), headers=NO_STORE_HEADERS)
-
-    async def _plan(self, access_token: str | None, wanted: LaunchRequest) -> LaunchPlan:
-        context = _context(self.runtime)
-
-        def plan() -> LaunchPlan:
-            return launch.plan_launch(context, access_token=access_token, request=wanted)
-
-        if access_token and token_store.cached(context.run_tickets, access_token, context.now):
-            return plan()  # from memory only
-        # A ticket not in the cache is read from the database (and a dead one explained
-        # from it): off the event loop, which must go on serving meanwhile.
-        return await run_in_threadpool(plan)
 
     async def jscode2session(self, request: Request) -> Answer:
         try:

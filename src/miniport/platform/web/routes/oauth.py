@@ -286,5 +286,5 @@ async def userinfo_endpoint(
     ):
         value = single_values(await form_params(http)).get("access_token")
     now = utcnow()
-    info = token_store.lookup(runtime.tokens, runtime.read_sessions, value, now) if value else None
+    info = token_store.lookup(runtime.tokens, runtime.read_engine, value, now) if value else None
     return _json(userinfo.claims(info, identifiers=runtime.identifiers, now=now))

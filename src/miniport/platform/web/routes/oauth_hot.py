@@ -143,7 +143,7 @@ class OAuthHotPaths:
             raise InvalidRequest("token is required")
         runtime = self.runtime
         now = utcnow()
-        info = token_store.lookup(runtime.tokens, runtime.read_sessions, value, now)
+        info = token_store.lookup(runtime.tokens, runtime.read_engine, value, now)
         body = introspect.describe(
             info,
             caller_client_id=host.client_id,

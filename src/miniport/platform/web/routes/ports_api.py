@@ -185,7 +185,7 @@ class StagingBody(Strict):
 def host_client_id(runtime: PlatformRuntime, authorization: str | None) -> str:
     """The host app a bearer token speaks for (may read the database on a cache miss)."""
     value = bearer_value(authorization)
-    return host_of(token_store.lookup(runtime.tokens, runtime.read_sessions, value, utcnow()))
+    return host_of(token_store.lookup(runtime.tokens, runtime.read_engine, value, utcnow()))
 
 
 def brand_appid(runtime: PlatformRuntime, access_token: str | None) -> str:
