@@ -143,3 +143,19 @@ def test_constants_in_the_statement_are_used_and_parameters_are_required(
         )
         with pytest.raises(ValueError, match="plain bound parameters"):
             expanding.first(connection, {"keys": ["a"]})
+
+
+def test_a_begin_on_a_locked_sqlite_database_raises_sqlalchemys_error(tmp_path: Path) -> None:
+    # Every SQLite transaction begins on the driver's cursor (``common.db``); a refusal must
+    # still arrive as SQLAlchemy's OperationalError, which the APIs answer as "busy, retry".
+    engine = make_engine(f"sqlite:///{tmp_path / 'locked.db'}")
+    try:
+        with engine.connect() as holder, engine.connect() as other:
+            holder.begin()  # BEGIN IMMEDIATE: holds the write lock
+            cursor = other.connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=0")  # give up at once instead of waiting
+            cursor.close()
+            with pytest.raises(exc.OperationalError, match="locked"):
+                other.begin()
+    finally:
+        engine.dispose()

@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from miniport.common.prepared import run_on_driver
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -83,7 +85,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             # a read lock (SQLite answers that with SQLITE_BUSY at once, ignoring the busy
             # timeout). Pure readers opt into DEFERRED via ``read_only_engine``.
             mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            # On the driver's cursor: every transaction begins here, and SQLAlchemy's
+            # execution of a statement costs several times SQLite's BEGIN (common.prepared).
+            run_on_driver(conn, f"BEGIN {mode}")
 
         return engine
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -25,11 +25,12 @@ are not filled in, so every parameter must be given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import Connection, Table, bindparam, exc
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -56,6 +57,11 @@ class Prepared:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
+
+    @classmethod
+    def insert(cls, table: Table, columns: Iterable[str]) -> Prepared:
+        """An insert of these columns, each from the parameter of the same name."""
+        return cls(sa_insert(table).values({name: bindparam(name) for name in columns}))
 
     def _compiled(self, connection: Connection) -> _Compiled:
         dialect = connection.dialect
@@ -109,13 +115,7 @@ class Prepared:
             cursor.execute(compiled.sql, parameters)
         except connection.dialect.loaded_dbapi.Error as error:
             cursor.close()
-            raise exc.DBAPIError.instance(
-                compiled.sql,
-                parameters,
-                error,
-                connection.dialect.loaded_dbapi.Error,
-                dialect=connection.dialect,
-            ) from error
+            raise _wrapped(connection, compiled.sql, parameters, error) from error
         return cursor, compiled
 
     def many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -128,13 +128,7 @@ class Prepared:
         try:
             cursor.executemany(compiled.sql, parameters)
         except connection.dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                compiled.sql,
-                parameters,
-                error,
-                connection.dialect.loaded_dbapi.Error,
-                dialect=connection.dialect,
-            ) from error
+            raise _wrapped(connection, compiled.sql, parameters, error) from error
         finally:
             cursor.close()
 
@@ -159,3 +153,23 @@ class Prepared:
             processor(value) if processor is not None else value
             for processor, value in zip(compiled.results, raw, strict=True)
         )
+
+
+def run_on_driver(connection: Connection, sql: str) -> None:
+    """Run a statement without parameters or rows (``BEGIN``) on the DB-API cursor, its
+    errors raised as SQLAlchemy's ``DBAPIError`` family."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _wrapped(connection, sql, None, error) from error
+    finally:
+        cursor.close()
+
+
+def _wrapped(
+    connection: Connection, sql: str, parameters: Any, error: Exception
+) -> exc.StatementError:
+    """The driver's error as SQLAlchemy raises it from Core (``OperationalError``, …)."""
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    return exc.DBAPIError.instance(sql, parameters, error, dbapi_error, dialect=connection.dialect)

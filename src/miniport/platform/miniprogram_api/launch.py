@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import Connection, Table, bindparam, exists, insert, select
+from sqlalchemy import Connection, Table, bindparam, exists, select
 
 from miniport.common.prepared import Prepared
 from miniport.common.tokens import digest, new_secret
@@ -85,11 +85,7 @@ _CODE_COLUMNS = (
     "created_at",
     "expires_at",
 )
-_INSERT_CODE = Prepared(
-    insert(cast(Table, LaunchCode.__table__)).values(
-        {name: bindparam(name) for name in _CODE_COLUMNS}
-    )
-)
+_INSERT_CODE = Prepared.insert(cast(Table, LaunchCode.__table__), _CODE_COLUMNS)
 _TOKENS, _TOKEN_APPS = IssuedToken.__table__.c, IssuedTokenApp.__table__.c
 _REVOKED_TICKET = Prepared(
     select(_TOKENS.kind, _TOKENS.user_id, _TOKENS.client_id, _TOKENS.expires_at)

@@ -36,6 +36,22 @@ def _table(model: type[PlatformBase]) -> Table:
 
 _TOKENS = _table(IssuedToken)
 _TOKEN_APPS = _table(IssuedTokenApp)
+_INSERT_TOKEN = Prepared.insert(
+    _TOKENS,
+    (
+        "digest",
+        "kind",
+        "family",
+        "client_id",
+        "user_id",
+        "scope",
+        "authorization_details",
+        "auth_time",
+        "created_at",
+        "expires_at",
+    ),
+)
+_INSERT_TOKEN_APP = Prepared.insert(_TOKEN_APPS, ("digest", "appid", "client_id", "family"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,32 +143,35 @@ def issue(
     value = new_secret()
     token_digest = digest(value)
     lifetime = ACCESS_TOKEN_LIFETIME if kind == ACCESS else REFRESH_TOKEN_LIFETIME
-    # Core inserts, not ORM objects: every token request writes these rows, and the unit of
-    # work's bookkeeping cost several times the insert itself (see benchmarks/RESULTS.md).
-    session.execute(
-        _TOKENS.insert(),
-        {
-            "digest": token_digest,
-            "kind": kind,
-            "family": family,
-            "client_id": client_id,
-            "user_id": user_id,
-            "scope": scope,
-            "authorization_details": list(authorization_details),
-            "auth_time": auth_time,
-            "created_at": now,
-            "expires_at": now + lifetime,
-        },
+    # Not ORM objects, nor even Core's execute: every token request writes these rows, and
+    # the unit of work's bookkeeping, then SQLAlchemy's execution of the statement, each
+    # cost several times the insert itself (see benchmarks/RESULTS.md).
+    connection = session.connection()
+    _INSERT_TOKEN.many(
+        connection,
+        [
+            {
+                "digest": token_digest,
+                "kind": kind,
+                "family": family,
+                "client_id": client_id,
+                "user_id": user_id,
+                "scope": scope,
+                "authorization_details": list(authorization_details),
+                "auth_time": auth_time,
+                "created_at": now,
+                "expires_at": now + lifetime,
+            }
+        ],
     )
     appids = sorted({item["appid"] for item in authorization_details})
-    if appids:
-        session.execute(
-            _TOKEN_APPS.insert(),
-            [
-                {"digest": token_digest, "appid": appid, "client_id": client_id, "family": family}
-                for appid in appids
-            ],
-        )
+    _INSERT_TOKEN_APP.many(
+        connection,
+        [
+            {"digest": token_digest, "appid": appid, "client_id": client_id, "family": family}
+            for appid in appids
+        ],
+    )
     return value
 
 
