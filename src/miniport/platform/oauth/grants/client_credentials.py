@@ -34,7 +34,6 @@ def client_token(
         auth_time=None,
         now=context.now,
     )
-    session.flush()
     return TokenResponse(
         access_token=access,
         expires_in=int(token_store.ACCESS_TOKEN_LIFETIME.total_seconds()),
