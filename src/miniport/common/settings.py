@@ -129,6 +129,20 @@ class ServiceSettings(BaseSettings):
         return value
 
 
+class AccountSettings(ServiceSettings):
+    """What a service with its own user accounts adds: the platform, and each host app."""
+
+    # argon2id cost: the library defaults in production; tests pass cheap values.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost: int = Field(default=65536, ge=8, description="argon2id memory in KiB.")
+    argon2_parallelism: int = Field(default=4, ge=1)
+    # Sign-in throttling (miniport.common.signin_throttle).
+    signin_max_failures_per_account: int = Field(default=5, ge=1)
+    signin_max_failures_per_address: int = Field(default=20, ge=1)
+    signin_window_seconds: int = Field(default=300, ge=1)
+    browser_session_hours: int = Field(default=24 * 14, ge=1)
+
+
 class PartnerSettings(ServiceSettings):
     """A service on the partners' side: many named instances, each a client of the platform.
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from miniport.common.db import UTCDateTime
+from miniport.common.settings import AccountSettings
 
 _MAX_KEY_LENGTH = 160
 
@@ -40,6 +41,14 @@ class SigninLimits:
     per_account: int
     per_address: int
     window: dt.timedelta
+
+    @classmethod
+    def of(cls, settings: AccountSettings) -> SigninLimits:
+        return cls(
+            per_account=settings.signin_max_failures_per_account,
+            per_address=settings.signin_max_failures_per_address,
+            window=dt.timedelta(seconds=settings.signin_window_seconds),
+        )
 
 
 def account_key(username: str) -> str:

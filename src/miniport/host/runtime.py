@@ -6,7 +6,6 @@ Built once per app by ``create_app``; domain code receives the parts it needs as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,14 +60,7 @@ class HostRuntime:
                 memory_cost=settings.argon2_memory_cost,
                 parallelism=settings.argon2_parallelism,
             ),
-            signin_throttle=SigninThrottle(
-                SigninFailureWindow,
-                SigninLimits(
-                    per_account=settings.signin_max_failures_per_account,
-                    per_address=settings.signin_max_failures_per_address,
-                    window=timedelta(seconds=settings.signin_window_seconds),
-                ),
-            ),
+            signin_throttle=SigninThrottle(SigninFailureWindow, SigninLimits.of(settings)),
             cookie_key=settings.cookie_key(),
             user_key_secret=settings.user_key_key(),
             sealer=Sealer(settings.token_key()),

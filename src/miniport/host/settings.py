@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from miniport.common.settings import InstanceSlug, PartnerSettings
+from miniport.common.settings import AccountSettings, InstanceSlug, PartnerSettings
 
 CALLBACK_PATH = "/auth/callback"
 WEBHOOK_PATH = "/webhooks/platform"
@@ -57,7 +57,7 @@ def instance_defaults(slug: str) -> dict[str, Any]:
         raise ValueError(f"unknown host instance {slug!r}; known: {sorted(INSTANCES)}") from None
 
 
-class HostSettings(PartnerSettings):
+class HostSettings(PartnerSettings, AccountSettings):
     model_config = SettingsConfigDict(env_prefix="MINIPORT_HOST_", extra="ignore")
     service_kind: ClassVar[str] = "host"
 
@@ -101,15 +101,6 @@ class HostSettings(PartnerSettings):
         description="Key sealing stored run tickets and PKCE verifiers; generated when unset.",
     )
 
-    # argon2id cost: the library defaults in production; tests pass cheap values.
-    argon2_time_cost: int = 3
-    argon2_memory_cost: int = 65536
-    argon2_parallelism: int = 4
-    # Sign-in throttling (miniport.common.signin_throttle), as on the platform.
-    signin_max_failures_per_account: int = Field(default=5, ge=1)
-    signin_max_failures_per_address: int = Field(default=20, ge=1)
-    signin_window_seconds: int = Field(default=300, ge=1)
-    browser_session_hours: int = 24 * 14
     check_cache_seconds: float = Field(
         default=30.0, ge=0, description="How long a port check answer is reused for a user."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from miniport.common.settings import ServiceSettings
+from miniport.common.settings import AccountSettings
 
 BUS_URL_SCHEMES = (
     "redis://",
@@ -17,7 +17,7 @@ BUS_URL_SCHEMES = (
 )
 
 
-class PlatformSettings(ServiceSettings):
+class PlatformSettings(AccountSettings):
     model_config = SettingsConfigDict(env_prefix="MINIPORT_PLATFORM_", extra="ignore")
 
     service_name: str = "platform"
@@ -29,14 +29,6 @@ class PlatformSettings(ServiceSettings):
             "Key for deriving openid/unionid/pairwise sub; generated into data_dir when unset."
         ),
     )
-    # argon2id cost: the library defaults in production; tests pass cheap values.
-    argon2_time_cost: int = 3
-    argon2_memory_cost: int = 65536
-    argon2_parallelism: int = 4
-    signin_max_failures_per_account: int = 5
-    signin_max_failures_per_address: int = 20
-    signin_window_seconds: int = 300
-    browser_session_hours: int = 24 * 14
     check_schema_on_start: bool = True
     workers: int = 1
     # The change bus (see miniport.platform.bus.factory): "" picks PostgreSQL LISTEN/NOTIFY

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from miniport.common.clock import utcnow
 from miniport.platform.miniprogram_api.models import LaunchCode
-from miniport.platform.miniprogram_api.quotas import day_of
+from miniport.platform.miniprogram_api.quotas import day_of, launch_key
 from miniport.platform.ports.models import DailyCounter, HostSuspension, Port, PortTransition
 from miniport.platform.ports.states import PortState
 from miniport.platform.registry.models import Brand, HostApp, MiniProgram
@@ -112,7 +112,7 @@ def quota_used_today(
     session: Session, port_ids: Iterable[int], *, now: dt.datetime
 ) -> dict[int, int]:
     """Units taken from each port's daily quota (counted only while a quota is set)."""
-    keys = {f"launch:port:{port_id}": port_id for port_id in port_ids}
+    keys = {launch_key(port_id): port_id for port_id in port_ids}
     if not keys:
         return {}
     rows = session.execute(

@@ -280,7 +280,7 @@ def _hold_open_port(
     if state != PortState.OPEN:
         raise PortClosed(f"port_{state}")
     if quota is not None and not quotas.take(
-        connection, key=f"launch:port:{port_id}", limit=quota, now=now
+        connection, key=quotas.launch_key(port_id), limit=quota, now=now
     ):
         raise QuotaReached(f"reach max api daily quota limit: {quota} launches a day")
 

@@ -21,6 +21,11 @@ from miniport.platform.ports.models import DailyCounter
 _TAKE: dict[str, Executable] = {}
 
 
+def launch_key(port_id: int) -> str:
+    """The counter of a port's daily launch quota."""
+    return f"launch:port:{port_id}"
+
+
 def day_of(now: dt.datetime) -> str:
     """Quotas reset at midnight UTC."""
     return now.astimezone(dt.UTC).strftime("%Y-%m-%d")

@@ -84,12 +84,7 @@ def signin_url(next_path: str) -> str:
 
 
 def _throttle(settings: PlatformSettings) -> SigninThrottle:
-    limits = SigninLimits(
-        per_account=settings.signin_max_failures_per_account,
-        per_address=settings.signin_max_failures_per_address,
-        window=timedelta(seconds=settings.signin_window_seconds),
-    )
-    return SigninThrottle(SigninFailureWindow, limits)
+    return SigninThrottle(SigninFailureWindow, SigninLimits.of(settings))
 
 
 def _client_address(request: Request) -> str:
