@@ -10,7 +10,6 @@ stopped again, on errors and Ctrl-C too, and nothing but 127.0.0.1 is ever loade
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import shutil
 import signal
@@ -138,11 +137,10 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
             context.base_url + prepared.path, script=prepared.script, env=prepared.env, load=load
         )
         server_cpu.append(context.server.cpu_seconds() - cpu_before)
-        if prepared.inputs is not None and run.requests >= prepared.inputs:
-            run = dataclasses.replace(run, inputs_exhausted=True)
         notes = [f"server used {server_cpu[-1] / run.duration_s:.0%} of its CPU"]
-        if not run.clean:
-            notes.append(f"{run.status_errors + run.socket_errors + run.app_errors} errors")
+        errors = run.status_errors + run.socket_errors + run.app_errors
+        if errors:
+            notes.append(f"{errors} errors")
         if run.inputs_exhausted:
             notes.append(f"all {prepared.inputs:,} inputs were used before the time was up")
         if background[-1] is not None:

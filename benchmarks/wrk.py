@@ -117,6 +117,7 @@ def run_wrk(url: str, *, script: str, env: dict[str, str], load: Load) -> WrkRun
                 p90_ms=data["p90_us"] / 1000,
                 p99_ms=data["p99_us"] / 1000,
                 max_ms=data["max_us"] / 1000,
+                inputs_exhausted=bool(data["ran_out"]),
             )
     raise WrkError(
         f"wrk printed no result (exit {completed.returncode}): "

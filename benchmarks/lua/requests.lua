@@ -3,13 +3,15 @@
 --   METHOD <TAB> PATH <TAB> BODY        (BODY may be empty)
 -- BENCH_CONTENT_TYPE is the body's media type. When the file runs out the thread stops, so
 -- no code is ever replayed; wrk idles for the rest of the run, and the harness marks such a
--- run invalid (it makes more inputs than one core serves, so that should not happen).
+-- run invalid (``ran_out``; it makes more inputs than one core serves, so that should not
+-- happen).
 -- Answers carrying a non-zero "errcode" count as app_errors.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local lines = {}
 local next_line = 1
 app_errors = 0
+ran_out = 0
 
 init = function(args)
   for line in io.lines(os.getenv("BENCH_REQUESTS")) do
@@ -20,6 +22,7 @@ end
 request = function()
   local line = lines[next_line]
   if line == nil then
+    ran_out = 1
     wrk.thread:stop()
     return wrk.format("GET", "/.well-known/openid-configuration")
   end
