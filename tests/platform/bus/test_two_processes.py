@@ -5,6 +5,10 @@ Process A takes the brand's close (``POST /api/brand/ports/{id}/close``); the te
 process B's ``check`` until it answers ``port_closed`` and records the delay, from the moment
 the close request was sent and from the moment A answered. The operator CLI, a third
 process, must reach B the same way.
+
+What B handed out before the close is cut off too: once A has answered, B refuses a launch
+with the run ticket it served a moment before (89300) and the exchange of the code it issued,
+without waiting for the notification (the close revoked both in its own transaction).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ import pytest
 
 from miniport.common.clock import utcnow
 from miniport.common.migrate import upgrade
+from miniport.common.tokens import digest
+from miniport.platform.miniprogram_api.models import LaunchCode
+from miniport.platform.oauth.models import IssuedToken
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.states import Actor, ActorKind, ReasonCategory
@@ -32,7 +39,8 @@ from miniport.platform.registry.admin import create_operator
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
 from tests.conftest import make_platform_settings
-from tests.factories import World, build_world
+from tests.factories import World, build_world, run_ticket
+from tests.platform.miniprogram_api.conftest import MiniProgramApi, errcode
 from tests.platform.ports.conftest import host_token, mp_token
 from tests.support.servers import free_port, wait_until_up
 
@@ -200,3 +208,57 @@ def test_a_close_through_one_process_is_enforced_by_the_other(
             f"{cli_seen * 1000:.0f} ms, process start included"
         )
     assert max(since_sent) < 1.0
+
+
+def test_a_close_through_one_process_cuts_off_launches_and_codes_on_the_other(
+    platform: Platform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = platform.world
+    auth = {
+        "Authorization": "Bearer " + host_token(platform.a, world.client_id, world.client_secret)
+    }
+    brand = {"access_token": mp_token(platform.runtime, world.appid)}
+    with platform.runtime.sessions() as session:
+        found = lifecycle.find_port(session, client_id=world.client_id, appid=world.appid)
+        assert found is not None
+        port_id = found.id
+    ticket = run_ticket(platform.a, world)
+    with httpx.Client(base_url=platform.b, timeout=5) as client:
+        b = MiniProgramApi(client)
+        # B serves the ticket (and keeps it in its token cache) and issues the code.
+        code = b.code(ticket, world.appid)
+        closed = client.post(
+            f"{platform.a}/api/brand/ports/{port_id}/close",
+            params=brand,
+            json={"reason_category": "security", "reason": "counterfeit listings"},
+        )
+        answered = time.monotonic()
+        assert closed.status_code == 200, closed.text
+
+        # At once, whether or not B has heard of the close yet.
+        launch = b.launch(ticket, world.appid)
+        refused_after = time.monotonic() - answered
+        assert errcode(launch) == 89300, launch.json()
+        assert launch.json()["errmsg"] == "port closed: port_closed"
+        exchange = b.jscode2session(world.appid, world.app_secret, code)
+        # 40029 (revoked) while B's snapshot still says open, 89300 once it says closed.
+        assert errcode(exchange) in (89300, 40029), exchange.json()
+
+        # Once B's snapshot has the close, both answers name it.
+        _wait_for(client, platform.b, auth, world.appid, "port_closed")
+        launch = b.launch(ticket, world.appid)
+        assert errcode(launch) == 89300 and launch.json()["errmsg"] == "port closed: port_closed"
+        exchange = b.jscode2session(world.appid, world.app_secret, code)
+        assert errcode(exchange) == 89300
+        assert exchange.json()["errmsg"] == "port closed: port_closed"
+
+    with platform.runtime.sessions() as session:
+        row = session.get(LaunchCode, digest(code))
+        assert row is not None and row.revoked_at is not None and row.used_at is None
+        revoked = session.get(IssuedToken, digest(ticket))
+        assert revoked is not None and revoked.revoked_at is not None
+    with capsys.disabled():
+        print(
+            f"\ntwo processes on PostgreSQL: a launch sent to B as soon as A answered the "
+            f"close was refused within {refused_after * 1000:.1f} ms"
+        )

@@ -3,9 +3,11 @@
 State machine: random sequences of operations by random actors — the right and the wrong
 host, the right and the wrong brand, operators, the system — never reach a state outside
 ``PortState``; every accepted move is in ``TRANSITIONS`` for that kind of actor and made by a
-party to the port; a refused move changes nothing; every accepted move wrote exactly one
-``port_transitions`` row; a closed port is only ever opened again by an operator; and the
-decision snapshot always agrees with the database.
+party to the port; every refused move raises the typed error a model of the machine expects
+(``IllegalTransition`` for a move the table lacks, ``NotAllowed`` for the wrong kind of actor,
+``PortNotFound`` for a host or brand not party to the port) and changes nothing; every
+accepted move wrote exactly one ``port_transitions`` row; a closed port is only ever opened
+again by an operator; and the decision snapshot always agrees with the database.
 
 One SQLite database serves a whole test (building a runtime per example would be slow);
 each example starts from no ports at all.
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from miniport.platform.ports import lifecycle
@@ -46,12 +48,16 @@ from miniport.platform.ports.states import (
     TRANSITIONS,
     Actor,
     ActorKind,
+    IllegalTransition,
+    NotAllowed,
     PortError,
+    PortNotFound,
     PortPolicy,
     PortState,
     ReasonCategory,
 )
 from miniport.platform.runtime import PlatformRuntime
+from miniport.platform.webhooks.models import WebhookEvent
 from tests.factories import World
 from tests.platform.ports.conftest import OtherBrand
 
@@ -128,6 +134,29 @@ def _ports(session: Session) -> dict[int, tuple[str, int, str, str]]:
     }
 
 
+@dataclass(frozen=True)
+class WorldState:
+    """Everything a lifecycle operation may change, to compare before and after."""
+
+    ports: dict[int, tuple[str, int, str, str]]
+    transitions: int
+    suspended: frozenset[str]
+    policies: dict[str, str]
+    events: int
+
+
+def _world(session: Session) -> WorldState:
+    return WorldState(
+        ports=_ports(session),
+        transitions=int(session.scalar(select(func.count()).select_from(PortTransition)) or 0),
+        suspended=frozenset(session.scalars(select(HostSuspension.client_id))),
+        policies=dict(
+            session.execute(select(MiniProgramPortPolicy.appid, MiniProgramPortPolicy.policy)).all()
+        ),
+        events=int(session.scalar(select(func.count()).select_from(WebhookEvent)) or 0),
+    )
+
+
 def _transitions(session: Session) -> list[PortTransition]:
     return list(session.scalars(select(PortTransition).order_by(PortTransition.id)))
 
@@ -155,10 +184,48 @@ def _reset(runtime: PlatformRuntime, cast: Cast, opened: list[bool]) -> None:
                 )
 
 
-def _run(
-    session: Session, cast: Cast, operation: tuple[Any, ...], now: dt.datetime
-) -> Callable[[], object] | None:
-    """The operation as a call, or None for a move while no port exists yet."""
+@dataclass(frozen=True)
+class Step:
+    """One operation as a call, and the typed refusal the machine owes it (None: accepted)."""
+
+    call: Callable[[], object]
+    refusal: type[PortError] | None
+
+
+def _transition_refusal(
+    current: PortState | None, target: PortState, actor: Actor
+) -> type[PortError] | None:
+    """What ``TRANSITIONS`` says of a move: no such edge, or not this kind of actor."""
+    allowed = TRANSITIONS.get((current, target))
+    if allowed is None:
+        return IllegalTransition
+    return None if actor.kind in allowed else NotAllowed
+
+
+def _is_party(cast: Cast, port: Port, actor: Actor) -> bool:
+    """A host or brand other than the port's own is told the port does not exist."""
+    if actor.kind is ActorKind.HOST:
+        return actor.id == port.client_id
+    if actor.kind is ActorKind.BRAND:
+        return actor.id == str(cast.brand_of[port.appid])
+    return True
+
+
+TARGET_OF = {
+    "approve": PortState.OPEN,
+    "reject": PortState.REJECTED,
+    "withdraw": PortState.WITHDRAWN,
+    "close": PortState.CLOSED,
+    "reopen": PortState.OPEN,
+}
+
+
+def _run(session: Session, cast: Cast, operation: tuple[Any, ...], now: dt.datetime) -> Step | None:
+    """The operation as a step, or None for a move while no port exists yet.
+
+    The refusal is worked out from the rows as they are before the call, independently of
+    the code under test: the model this test holds ``lifecycle`` to.
+    """
     name, index, second, policy, spec = operation
     reason = Reason(ReasonCategory.OTHER, "because")
     if name in MOVES:
@@ -166,35 +233,66 @@ def _run(
         if not ports:
             return None
         port = ports[index % len(ports)]
-        return _port_move(
-            session,
-            name,
-            port.id,
-            _actor(cast, spec, host=port.client_id, appid=port.appid),
-            reason,
-            now,
-        )
+        actor = _actor(cast, spec, host=port.client_id, appid=port.appid)
+        call = _port_move(session, name, port.id, actor, reason, now)
+        state = PortState(port.state)
+        refusal: type[PortError] | None
+        if name == "expire":
+            refusal = None  # the system's own move; a port that is not due is left alone
+        elif not _is_party(cast, port, actor):
+            refusal = PortNotFound
+        elif name == "stage":
+            if actor.kind not in (ActorKind.BRAND, ActorKind.OPERATOR):
+                refusal = NotAllowed
+            else:
+                refusal = None if state is PortState.OPEN else IllegalTransition
+        else:
+            refusal = _transition_refusal(state, TARGET_OF[name], actor)
+        return Step(call, refusal)
     host = cast.hosts[index % len(cast.hosts)]
-    actor = _actor(cast, spec, host=host, appid=cast.appids[second])
+    appid = cast.appids[second]
+    actor = _actor(cast, spec, host=host, appid=appid)
     if name == "apply":
-        return lambda: lifecycle.apply_for_port(
-            session,
-            client_id=host,
-            appid=cast.appids[second],
-            reason_text="please",
-            actor=actor,
-            now=now,
+        existing = lifecycle.find_port(session, client_id=host, appid=appid)
+        previous = PortState(existing.state) if existing is not None else None
+        if actor.kind is ActorKind.HOST and actor.id != host:
+            refusal = NotAllowed
+        else:
+            refusal = _transition_refusal(previous, PortState.REQUESTED, actor)
+        return Step(
+            lambda: lifecycle.apply_for_port(
+                session, client_id=host, appid=appid, reason_text="please", actor=actor, now=now
+            ),
+            refusal,
         )
     if name == "policy":
-        return lambda: lifecycle.set_policy(
-            session, appid=cast.appids[second], policy=policy, actor=actor, now=now
+        if actor.kind is ActorKind.BRAND and actor.id != str(cast.brand_of[appid]):
+            refusal = PortNotFound
+        elif actor.kind not in (ActorKind.BRAND, ActorKind.OPERATOR):
+            refusal = NotAllowed
+        else:
+            refusal = None
+        return Step(
+            lambda: lifecycle.set_policy(session, appid=appid, policy=policy, actor=actor, now=now),
+            refusal,
         )
+    suspended = session.get(HostSuspension, host) is not None
+    if actor.kind is not ActorKind.OPERATOR:
+        refusal = NotAllowed
+    elif suspended is (name == "suspend"):
+        refusal = IllegalTransition  # suspending a suspended host, resuming a running one
+    else:
+        refusal = None
     if name == "suspend":
-        return lambda: lifecycle.suspend_host(
-            session, client_id=host, actor=actor, reason=reason, now=now
+        return Step(
+            lambda: lifecycle.suspend_host(
+                session, client_id=host, actor=actor, reason=reason, now=now
+            ),
+            refusal,
         )
-    return lambda: lifecycle.resume_host(
-        session, client_id=host, actor=actor, reason=reason, now=now
+    return Step(
+        lambda: lifecycle.resume_host(session, client_id=host, actor=actor, reason=reason, now=now),
+        refusal,
     )
 
 
@@ -275,28 +373,39 @@ def test_no_sequence_of_operations_breaks_the_state_machine(
     runtime: PlatformRuntime, cast: Cast, opened: list[bool], script: list[tuple[Any, ...]]
 ) -> None:
     _reset(runtime, cast, opened)
-    for step, operation in enumerate(script, start=1):
-        now = T0 + dt.timedelta(minutes=step)
+    for number, operation in enumerate(script, start=1):
+        now = T0 + dt.timedelta(minutes=number)
         with runtime.sessions() as session:
-            before_ports = _ports(session)
-            before_rows = len(_transitions(session))
+            before = _world(session)
+        step: Step | None = None
+        refused: PortError | None = None
         with runtime.sessions() as session:
             try:
                 with session.begin():
-                    call = _run(session, cast, operation, now)
-                    outcome = call() if call is not None else None
-                # expire_port answers None, changing nothing, for a port that is not due.
-                accepted = call is not None and not (operation[0] == "expire" and outcome is None)
-            except PortError:
-                accepted = False
+                    step = _run(session, cast, operation, now)
+                    outcome = step.call() if step is not None else None
+            except PortError as error:
+                refused = error
         with runtime.sessions() as session:
-            after_ports = _ports(session)
+            after = _world(session)
+            after_ports = after.ports
             rows = _transitions(session)
             assert {state for state, *_ in after_ports.values()} <= set(PortState)
-            new_rows = rows[before_rows:]
-            event(f"{operation[0]} {'accepted' if accepted else 'refused'}")
+            new_rows = rows[before.transitions :]
+            expected = step.refusal if step is not None else None
+            # Exactly the typed error the machine owes this move, not merely some PortError.
+            assert (type(refused) if refused else None) is expected, (operation, refused)
+            # expire_port answers None, changing nothing, for a port that is not due.
+            accepted = (
+                step is not None
+                and refused is None
+                and not (operation[0] == "expire" and outcome is None)
+            )
+            verdict = type(refused).__name__ if refused else "accepted" if accepted else "no-op"
+            event(f"{operation[0]} {verdict}")
             if not accepted:
-                assert after_ports == before_ports
+                # A refused move changes nothing: no port, row, suspension, policy or event.
+                assert after == before
                 assert new_rows == []
                 continue
             _check_accepted(cast, new_rows, after_ports)
