@@ -25,6 +25,7 @@ from miniport.platform.ports.states import (
     PortError,
     PortNotFound,
     PortState,
+    partner_actor,
 )
 from miniport.platform.registry.models import HostApp, MiniProgram
 
@@ -47,9 +48,11 @@ def iso(value: dt.datetime | None) -> str | None:
 
 def transition_view(row: PortTransition, *, for_partner: bool = True) -> dict[str, Any]:
     """One history entry. Partners see that an operator acted, never which staff member."""
-    actor: dict[str, str] = {"kind": row.actor_kind}
-    if not (for_partner and row.actor_kind == ActorKind.OPERATOR):
-        actor["id"] = row.actor_id
+    actor = (
+        partner_actor(row.actor_kind, row.actor_id)
+        if for_partner
+        else {"kind": row.actor_kind, "id": row.actor_id}
+    )
     return {
         "from_state": row.from_state,
         "to_state": row.to_state,

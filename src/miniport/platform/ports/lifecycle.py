@@ -148,7 +148,7 @@ def _record(
             "port": port_payload(port),
             "previous_state": from_state,
             "reason": {"category": reason.category, "text": reason.text},
-            "actor": {"kind": actor.kind, "id": actor.id},
+            "actor": actor.for_partners(),
         },
         hosts=[host],
         brands=[brand],
@@ -589,13 +589,14 @@ def _host_event(
     now: dt.datetime,
 ) -> None:
     ports = list(session.scalars(select(Port).where(Port.client_id == host.client_id)))
-    brand_ids = {
-        mp.brand_id
-        for mp in session.scalars(
-            select(MiniProgram).where(MiniProgram.appid.in_([p.appid for p in ports]))
-        )
-    }
-    brands = list(session.scalars(select(Brand).where(Brand.id.in_(brand_ids))))
+    brand_of = dict(
+        session.execute(
+            select(MiniProgram.appid, MiniProgram.brand_id).where(
+                MiniProgram.appid.in_([p.appid for p in ports])
+            )
+        ).all()
+    )
+    brands = list(session.scalars(select(Brand).where(Brand.id.in_(set(brand_of.values())))))
     suspended = event_type == "host.suspended"
     audit_append(
         session,
@@ -610,17 +611,19 @@ def _host_event(
         reason_text=reason.text,
         at=now,
     )
-    enqueue(
-        session,
-        event_type=event_type,
-        data={
+
+    def data(of_ports: list[Port]) -> dict[str, Any]:
+        return {
             "host": {"client_id": host.client_id, "name_zh": host.name_zh, "name_en": host.name_en},
-            "ports": [port_payload(p) for p in ports],
+            "ports": [port_payload(p) for p in of_ports],
             "reason": {"category": reason.category, "text": reason.text},
-            "actor": {"kind": actor.kind, "id": actor.id},
-        },
-        hosts=[host],
-        brands=brands,
-        now=now,
-    )
+            "actor": actor.for_partners(),
+        }
+
+    # The host hears of all its ports; each brand only of its own, in an event of its own:
+    # one brand's staging of its ports with this host is no business of another brand.
+    enqueue(session, event_type=event_type, data=data(ports), hosts=[host], brands=[], now=now)
+    for brand in brands:
+        own = [p for p in ports if brand_of.get(p.appid) == brand.id]
+        enqueue(session, event_type=event_type, data=data(own), hosts=[], brands=[brand], now=now)
     note_port_change(session, client_id=host.client_id, appid=None)

@@ -59,6 +59,17 @@ class Actor:
     def system(cls) -> Actor:
         return cls(ActorKind.SYSTEM, "miniport")
 
+    def for_partners(self) -> dict[str, str]:
+        return partner_actor(self.kind, self.id)
+
+
+def partner_actor(kind: str, actor_id: str) -> dict[str, str]:
+    """An actor as partners see it (API answers, webhooks): that an operator acted, never
+    which staff member; hosts, brands and the system by id."""
+    if kind == ActorKind.OPERATOR:
+        return {"kind": kind}
+    return {"kind": kind, "id": actor_id}
+
 
 class PortError(Exception):
     """A port operation that cannot be done; ``code`` is stable for API clients."""
