@@ -11,7 +11,7 @@ A shape is written like the JSON it describes:
 Dataclass results (``TokenSet``, ``PortCheck``, …) are compared field by field the same way.
 
 Sources: the platform's docstrings for each endpoint (``miniprogram_api.launch``,
-``…jscode2session``, ``…urllink``, ``…credentials``, ``ports.api``, ``ports.check``,
+``…jscode2session``, ``…urllink``, ``…orders``, ``…credentials``, ``ports.api``, ``ports.check``,
 ``oauth.introspect``, ``oauth.userinfo``, ``oauth.discovery``), docs/api.md, and the API family
 reference in ``../shared/reference/miniprogram-api-shapes.md``.
 """
@@ -204,6 +204,7 @@ POLICY = {"appid": str, "policy": str}
 
 LAUNCH = {"launch_url": str, "code": str, "expires_in": int, "scene": int}
 SESSION = {"openid": str, "session_key": str, "unionid": Maybe(str)}
+REPORTED_ORDER = {"order_id": str, "host_client_id": Maybe(str), "duplicate": bool}
 URL_LINK_INFO = {
     "url_link_info": {
         "appid": str,

@@ -55,6 +55,16 @@ def _check_link(tour: Tour) -> Any:
     return tour.host.check(user_key=USER_KEY, items=[tour.url_link])
 
 
+def _report_order(tour: Tour) -> Any:
+    session = tour.store.code_to_session(tour.launch().code)
+    return tour.store.report_order(
+        openid=session.openid,
+        order_id="GUCCI-2026-0001",
+        amount=1_280_000,
+        paid_at=dt.datetime.now(dt.UTC),
+    )
+
+
 def _brand_list(tour: Tour) -> Any:
     assert tour.requested_port_id  # 京东's request, so both hosts are listed
     return tour.store.port_requests()
@@ -174,6 +184,11 @@ SYNC_ROWS: dict[str, Row] = {
         lambda t: t.store.query_urllink(t.url_link),
         shapes.URL_LINK_INFO,
         lambda v, t: v["url_link_info"]["appid"] == t.world.appid,
+    ),
+    "report_order": Row(
+        _report_order,
+        shapes.REPORTED_ORDER,
+        lambda v, t: (v.host_client_id, v.duplicate) == (t.world.client_id, False),
     ),
     # --- the brand's port governance ---------------------------------------------------------
     "brand ports list (port_requests)": Row(

@@ -35,6 +35,7 @@ from miniport.sdk.models import (
     MiniProgramSession,
     PortCheck,
     PortPolicy,
+    ReportedOrder,
     TokenSet,
     WebhookEvent,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "MiniProgramCard",
     "MiniProgramClient",
     "MiniProgramSession",
+    "ReportedOrder",
     "MiniportError",
     "OAuthError",
     "PortApiError",

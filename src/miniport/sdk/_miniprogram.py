@@ -17,7 +17,7 @@ from miniport.sdk._flow import Call, Flow
 from miniport.sdk._requests import MiniProgramRequests
 from miniport.sdk._tokens import CachedToken, Clock
 from miniport.sdk.errors import AccessTokenExpired, InvalidCredential, InvalidToken
-from miniport.sdk.models import MiniProgramSession
+from miniport.sdk.models import MiniProgramSession, ReportedOrder
 
 T = TypeVar("T")
 
@@ -114,6 +114,28 @@ class MiniProgramFlows:
                 lambda token: Call(
                     self.requests.query_urllink(token, url_link),
                     responses.url_link_info,
+                    idempotent=True,
+                )
+            )
+        )
+
+    def report_order(
+        self, *, openid: str, order_id: str, amount: int, currency: str, paid_at: dt.datetime
+    ) -> Flow[ReportedOrder]:
+        paid_time = int(paid_at.timestamp())
+        return (
+            yield from self._with_access_token(
+                lambda token: Call(
+                    self.requests.report_order(
+                        token,
+                        openid=openid,
+                        order_id=order_id,
+                        amount=amount,
+                        currency=currency,
+                        paid_time=paid_time,
+                    ),
+                    responses.reported_order,
+                    # Reports are idempotent by order_id: sending one twice records it once.
                     idempotent=True,
                 )
             )

@@ -229,6 +229,29 @@ class MiniProgramRequests(RequestBuilder):
             json={"url_link": url_link},
         )
 
+    def report_order(
+        self,
+        access_token: str,
+        *,
+        openid: str,
+        order_id: str,
+        amount: int,
+        currency: str,
+        paid_time: int,
+    ) -> httpx.Request:
+        return self.build(
+            "POST",
+            "/wxa/report_order",
+            params={"access_token": access_token},
+            json={
+                "openid": openid,
+                "order_id": order_id,
+                "amount": amount,
+                "currency": currency,
+                "paid_time": paid_time,
+            },
+        )
+
     # --- the brand's ports API (?access_token=<this mini program's access token>) ---------
 
     def brand_ports(self, access_token: str, *, state: str | None = None) -> httpx.Request:

@@ -36,6 +36,7 @@ from miniport.sdk.models import (
     MiniProgramCard,
     MiniProgramSession,
     PortCheck,
+    ReportedOrder,
     TokenSet,
 )
 
@@ -261,6 +262,15 @@ def code_session(response: httpx.Response) -> MiniProgramSession:
         openid=_field(response, body, "openid", str),
         session_key=_field(response, body, "session_key", str),
         unionid=_optional(response, body, "unionid", str),
+    )
+
+
+def reported_order(response: httpx.Response) -> ReportedOrder:
+    body = mp_object(response)
+    return ReportedOrder(
+        order_id=_field(response, body, "order_id", str),
+        host_client_id=_optional(response, body, "host_client_id", str),
+        duplicate=_field(response, body, "duplicate", bool),
     )
 
 

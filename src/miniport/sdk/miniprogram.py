@@ -22,7 +22,7 @@ from miniport.sdk._drivers import AsyncDriver, SyncDriver
 from miniport.sdk._miniprogram import MiniProgramFlows
 from miniport.sdk._requests import MiniProgramRequests
 from miniport.sdk._tokens import Clock, utc_now
-from miniport.sdk.models import CloseCategory, MiniProgramSession, PortPolicy
+from miniport.sdk.models import CloseCategory, MiniProgramSession, PortPolicy, ReportedOrder
 from miniport.sdk.retries import RetryPolicy
 
 
@@ -130,6 +130,24 @@ class MiniProgramClient(_MiniProgramBase):
         """What one of this mini program's links opens: ``{"url_link_info": {"appid",
         "path", "query", "create_time", "expire_time", "env_version"}}``."""
         return self._driver.run(self._flows.query_urllink(url_link))
+
+    def report_order(
+        self,
+        *,
+        openid: str,
+        order_id: str,
+        amount: int,
+        paid_at: dt.datetime,
+        currency: str = "CNY",
+    ) -> ReportedOrder:
+        """Report a paid order (``amount`` in fen) of the user with this ``openid``; the
+        platform attributes it to the host app the user came from and counts it in the
+        operator's close preview. Idempotent by ``order_id``, so it is retried."""
+        return self._driver.run(
+            self._flows.report_order(
+                openid=openid, order_id=order_id, amount=amount, currency=currency, paid_at=paid_at
+            )
+        )
 
     # --- the brand's port governance -------------------------------------------------------
 
@@ -264,6 +282,21 @@ class AsyncMiniProgramClient(_MiniProgramBase):
 
     async def query_urllink(self, url_link: str) -> dict[str, Any]:
         return await self._driver.run(self._flows.query_urllink(url_link))
+
+    async def report_order(
+        self,
+        *,
+        openid: str,
+        order_id: str,
+        amount: int,
+        paid_at: dt.datetime,
+        currency: str = "CNY",
+    ) -> ReportedOrder:
+        return await self._driver.run(
+            self._flows.report_order(
+                openid=openid, order_id=order_id, amount=amount, currency=currency, paid_at=paid_at
+            )
+        )
 
     async def port_requests(self, *, state: str | None = None) -> list[dict[str, Any]]:
         return await self._driver.run(self._flows.port_requests(state=state))

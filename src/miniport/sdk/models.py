@@ -121,6 +121,16 @@ class MiniProgramSession:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportedOrder:
+    """``report_order``: the host app the platform attributed the order to (None when the
+    buyer never came through a host), and whether this order had been reported before."""
+
+    order_id: str
+    host_client_id: str | None
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookEvent:
     """A verified webhook delivery. ``id`` (the ``webhook-id`` header) is the same for every
     redelivery of one event: deduplicate on it."""

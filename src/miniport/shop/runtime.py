@@ -6,6 +6,7 @@ Built once per app by ``create_app``; domain code receives the parts it needs as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,8 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from miniport.common.db import make_engine, make_sessionmaker, read_only_engine
 from miniport.common.migrate import ensure_current
 from miniport.sdk import MiniProgramClient
+from miniport.shop.orders.reporting import OrderReporter
 from miniport.shop.sessions.entry import CodeExchanger
 from miniport.shop.settings import ShopSettings
+
+
+class PlatformClient(CodeExchanger, OrderReporter, Protocol):
+    """What the store needs of the platform: the code exchange and order reports."""
 
 
 @dataclass
@@ -25,14 +31,16 @@ class ShopRuntime:
     read_sessions: sessionmaker[Session]
     cookie_key: bytes
     staff_password: str
-    platform: CodeExchanger
+    platform: PlatformClient
 
     @classmethod
-    def build(cls, settings: ShopSettings, *, platform: CodeExchanger | None = None) -> ShopRuntime:
+    def build(
+        cls, settings: ShopSettings, *, platform: PlatformClient | None = None
+    ) -> ShopRuntime:
         engine = make_engine(settings.database_url)
         if settings.check_schema_on_start:
             ensure_current("shop", engine)
-        client: CodeExchanger = platform or MiniProgramClient(
+        client: PlatformClient = platform or MiniProgramClient(
             settings.platform_url,
             appid=settings.appid,
             secret=settings.app_secret.get_secret_value(),

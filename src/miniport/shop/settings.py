@@ -147,6 +147,11 @@ class ShopSettings(PartnerSettings):
         default=24, ge=1, le=24 * 30, description="How long a shop session lasts after entry."
     )
     staff_session_hours: int = Field(default=8, ge=1, le=24 * 7)
+    order_report_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often paid orders not yet reported to the platform are sent again.",
+    )
     check_schema_on_start: bool = True
 
     @field_validator("frame_ancestors", mode="before")

@@ -3,10 +3,14 @@ reason category and a text, refuses stale pages, and lands in the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 
 import httpx
+from sqlalchemy import update
 
+from miniport.platform.miniprogram_api.models import LaunchCode
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import World, run_ticket
 from tests.platform.console.helpers import audit_actions, csrf_of, port_of
@@ -16,6 +20,43 @@ def _stat(html: str, testid: str) -> str:
     match = re.search(rf'data-testid="{testid}"><div class="n[^"]*"[^>]*>([^<]*)<', html)
     assert match, html[:3000]
     return match.group(1).strip()
+
+
+def _report_orders(platform_url: str, runtime: PlatformRuntime, world: World, code: str) -> None:
+    """The store exchanges the launch code and reports three paid orders of that buyer, who
+    first came through the host ten days ago."""
+    with httpx.Client(base_url=platform_url) as store:
+        secret = {"appid": world.appid, "secret": world.app_secret}
+        session = store.get(
+            "/sns/jscode2session",
+            params=secret | {"js_code": code, "grant_type": "authorization_code"},
+        ).json()
+        with runtime.sessions() as db, db.begin():
+            db.execute(
+                update(LaunchCode)
+                .where(LaunchCode.openid == session["openid"])
+                .values(used_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
+            )
+        token = store.get(
+            "/cgi-bin/token", params=secret | {"grant_type": "client_credential"}
+        ).json()["access_token"]
+        now = int(time.time())
+        for order_id, paid_time in (
+            ("G-1", now - 60),
+            ("G-2", now - 6 * 86400),
+            ("G-3", now - 8 * 86400),
+        ):
+            answer = store.post(
+                "/wxa/report_order",
+                params={"access_token": token},
+                json={
+                    "openid": session["openid"],
+                    "order_id": order_id,
+                    "amount": 520_000,
+                    "paid_time": paid_time,
+                },
+            ).json()
+            assert answer["errcode"] == 0 and answer["host_client_id"] == world.client_id, answer
 
 
 def test_the_preview_counts_what_the_close_will_hit(
@@ -28,16 +69,15 @@ def test_the_preview_counts_what_the_close_will_hit(
         json={"appid": world.appid, "path": "/pages/index", "user_key": "u-1"},
     )
     assert launched.status_code == 200 and "launch_url" in launched.json(), launched.text
+    _report_orders(platform_url, runtime, world, launched.json()["code"])
     port = port_of(runtime, world.client_id, world.appid)
     page = operator.get(f"/console/ops/ports/{port.id}/close", params={"lang": "en"})
     assert page.status_code == 200
     assert _stat(page.text, "impact-tickets") == "1"
     assert _stat(page.text, "impact-launches") == "1"
     assert _stat(page.text, "impact-users") == "1"
-    # The platform has no order data: it says so instead of inventing a number.
-    assert _stat(page.text, "impact-orders") == "Not reported"
-    zh = operator.get(f"/console/ops/ports/{port.id}/close", params={"lang": "zh_CN"})
-    assert _stat(zh.text, "impact-orders") == "未上报"
+    # Two of the three reported orders were paid in the last 7 days.
+    assert _stat(page.text, "impact-orders") == "2"
     # The other mini program's port is untouched by this preview.
     second = port_of(runtime, world.client_id, world.second_appid)
     other = operator.get(f"/console/ops/ports/{second.id}/close")

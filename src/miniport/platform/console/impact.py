@@ -1,7 +1,7 @@
 """The impact preview shown before a close: what the close will cut off, counted now.
 
-Orders are not counted: the platform never sees a brand's orders (they live in the brand's
-own store), so the preview says "not reported" rather than showing a made-up number.
+Orders are those the mini programs reported (``/wxa/report_order``) and the platform
+attributed to this host; a brand that reports nothing shows 0, which the page explains.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miniport.platform.consent.models import ConsentGrant, ConsentGrantApp
+from miniport.platform.miniprogram_api import orders
 from miniport.platform.miniprogram_api.models import LaunchCode
 from miniport.platform.oauth.models import IssuedToken, IssuedTokenApp
 
@@ -22,8 +23,7 @@ class Impact:
     live_tickets: int
     launches_24h: int
     consenting_users: int
-    # Always None today: no partner reports orders to the platform.
-    orders_7d: int | None = None
+    orders_7d: int
 
 
 def impact_of(session: Session, *, client_id: str, appid: str | None, now: dt.datetime) -> Impact:
@@ -58,4 +58,7 @@ def impact_of(session: Session, *, client_id: str, appid: str | None, now: dt.da
         live_tickets=int(session.scalar(tickets) or 0),
         launches_24h=int(session.scalar(launches) or 0),
         consenting_users=int(session.scalar(users) or 0),
+        orders_7d=orders.orders_since(
+            session, client_id=client_id, appid=appid, since=now - dt.timedelta(days=7)
+        ),
     )

@@ -79,7 +79,7 @@ _CLAIM = Prepared(
         _CODES.c.revoked_at.is_(None),
         _CODES.c.expires_at > bindparam("now"),
     )
-    .values(used_at=bindparam("claimed_at"))
+    .values(used_at=bindparam("claimed_at"), openid=bindparam("openid"))
 )
 
 
@@ -153,15 +153,23 @@ def claim(connection: Connection, context: ApiContext, request: ExchangeRequest)
         user_id=user_id, appid=appid, exchange=request.code_digest
     ):
         raise RateLimited()
+    openid = context.identifiers.openid(user_id=user_id, appid=appid)
+    # The claim records the openid so that an order reported for it later can be traced to
+    # this launch, and so to its host (``orders``).
     claimed = _CLAIM.rowcount(
         connection,
-        {"code_digest": request.code_digest, "now": context.now, "claimed_at": context.now},
+        {
+            "code_digest": request.code_digest,
+            "now": context.now,
+            "claimed_at": context.now,
+            "openid": openid,
+        },
     )
     if not claimed:
         # Another process claimed (or a close revoked) it between our read and this write.
         raise InvalidCode("code been used")
     return CodeSession(
-        openid=context.identifiers.openid(user_id=user_id, appid=appid),
+        openid=openid,
         session_key=base64.b64encode(secrets.token_bytes(16)).decode("ascii"),
         unionid=context.identifiers.unionid(
             user_id=user_id, brand_id=request.mini_program.brand_id

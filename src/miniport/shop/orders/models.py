@@ -44,6 +44,10 @@ class Order(ShopBase):
     shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The platform learns of a paid order through /wxa/report_order (``reporting``): when it
+    # acknowledged the report, or why it refused it (not retried).
+    platform_reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    platform_report_error: Mapped[str | None] = mapped_column(Text)
 
 
 class OrderLine(ShopBase):

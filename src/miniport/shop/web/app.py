@@ -12,8 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from miniport.common.i18n import N_, LocaleMiddleware
-from miniport.shop.runtime import ShopRuntime
-from miniport.shop.sessions.entry import CodeExchanger
+from miniport.shop.orders.reporting import OrderReportWorker
+from miniport.shop.runtime import PlatformClient, ShopRuntime
 from miniport.shop.settings import ShopSettings
 from miniport.shop.staff import SigninThrottle
 from miniport.shop.web.deps import NotInSession, StaffOnly
@@ -58,15 +58,22 @@ def create_app(
     settings: ShopSettings,
     *,
     runtime: ShopRuntime | None = None,
-    platform: CodeExchanger | None = None,
+    platform: PlatformClient | None = None,
 ) -> FastAPI:
     """Build one store; the runtime (database, keys, platform client) is made here unless
     given. ``platform`` replaces the SDK client."""
     runtime = runtime or ShopRuntime.build(settings, platform=platform)
 
+    order_reports = OrderReportWorker(
+        runtime.sessions, runtime.platform, interval=settings.order_report_seconds
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        order_reports.start()
+        order_reports.kick()  # orders paid while the store was down
         yield
+        order_reports.stop()
         runtime.close()
 
     app = FastAPI(
@@ -78,6 +85,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.runtime = runtime
+    app.state.order_reports = order_reports
     app.state.templates = build_templates(settings)
     app.state.staff_throttle = SigninThrottle()
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

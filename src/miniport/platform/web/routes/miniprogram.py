@@ -31,7 +31,14 @@ from starlette.concurrency import run_in_threadpool
 
 from miniport.common.clock import utcnow
 from miniport.common.db import before_commit
-from miniport.platform.miniprogram_api import credentials, jscode2session, launch, params, urllink
+from miniport.platform.miniprogram_api import (
+    credentials,
+    jscode2session,
+    launch,
+    orders,
+    params,
+    urllink,
+)
 from miniport.platform.miniprogram_api.context import ApiContext
 from miniport.platform.miniprogram_api.errors import (
     MalformedData,
@@ -360,6 +367,21 @@ async def wxa_query_urllink(request: Request) -> Response:
 
     info = await run_in_threadpool(describe)
     return mp_json(info.as_dict())
+
+
+@router.post("/wxa/report_order", summary="Report a paid order (attributed to its host app)")
+async def wxa_report_order(request: Request) -> Response:
+    runtime, query = get_runtime(request), _query(request)
+    body = await _json_body(request)
+    context = _context(runtime)
+    reported = await run_in_threadpool(
+        _in_transaction,
+        runtime,
+        lambda session: orders.report_order(
+            session, context, access_token=query.get("access_token"), body=body
+        ),
+    )
+    return mp_json(reported.as_dict())
 
 
 @router.get("/urllink/{slug}", summary="What a URL link opens (a page for people)")

@@ -218,4 +218,6 @@ def act(
         db.rollback()
         return order_changed(request)
     db.commit()
+    if action == OrderAction.PAY:
+        request.app.state.order_reports.kick()  # tell the platform now, not at the next sweep
     return RedirectResponse(f"/orders/{order.number}", status_code=303)
