@@ -12,7 +12,9 @@ import typer
 
 from miniport.cli.context import platform_database
 from miniport.cli.output import JsonOption, Output
-from miniport.platform.audit.chain import verify
+from miniport.common.clock import utcnow
+from miniport.platform.audit.chain import GENESIS, verify
+from miniport.platform.audit.checkpoint import Progress, record
 from miniport.platform.audit.query import AuditFilter, all_matching, to_csv, to_json
 
 audit_app = typer.Typer(
@@ -41,10 +43,16 @@ def audit_verify(
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Walk the whole chain; print OK and the head, or the first broken link (exit 1)."""
+    """Walk the whole chain; print OK and the head, or the first broken link (exit 1).
+
+    The console's audit page hears of the result: a break drops its checkpoint, so the page
+    walks from the first entry and shows the break too; a pass moves it to the head."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, db.sessions() as session:
         result = verify(session, expected_head=expect_head)
+        full_walk = Progress(result=result, start_seq=0, start_hash=GENESIS, full_verified_at=None)
+        record(session, full_walk, now=utcnow())
+        session.commit()
     payload = {
         "ok": result.ok,
         "checked": result.checked,

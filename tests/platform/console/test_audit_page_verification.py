@@ -124,3 +124,40 @@ def test_the_full_verification_is_for_operators_with_a_csrf_token(
     refused = brand_client.post(f"{AUDIT}/verify", data={"csrf_token": brand_csrf})
     assert refused.status_code == 403
     assert brand_client.get(AUDIT).status_code == 403
+
+
+def test_a_break_found_on_the_command_line_shows_on_the_page(
+    runtime: PlatformRuntime,
+    platform_settings: PlatformSettings,
+    world: World,
+    operator: httpx.Client,
+) -> None:
+    env = {
+        "MINIPORT_PLATFORM_ENVIRONMENT": "test",
+        "MINIPORT_PLATFORM_DATA_DIR": str(platform_settings.data_dir),
+        "MINIPORT_PLATFORM_DATABASE_URL": platform_settings.database_url,
+    }
+    head = _head(runtime)
+    _status(operator)
+    _edit(runtime, 2)  # already verified by the page: its visits do not read it again
+    assert _status(operator) == ("ok", head, 0)
+
+    cli = CliRunner().invoke(app, ["audit", "verify"], env=env)
+    assert cli.exit_code == 1 and "BROKEN at #2 (edited)" in cli.stdout
+    assert _status(operator) == ("broken", 2, 0)  # the command dropped the page's checkpoint
+
+
+def test_a_pass_on_the_command_line_spares_the_page_the_walk(
+    runtime: PlatformRuntime,
+    platform_settings: PlatformSettings,
+    world: World,
+    operator: httpx.Client,
+) -> None:
+    env = {
+        "MINIPORT_PLATFORM_ENVIRONMENT": "test",
+        "MINIPORT_PLATFORM_DATA_DIR": str(platform_settings.data_dir),
+        "MINIPORT_PLATFORM_DATABASE_URL": platform_settings.database_url,
+    }
+    head = _head(runtime)
+    assert CliRunner().invoke(app, ["audit", "verify"], env=env).exit_code == 0
+    assert _status(operator) == ("ok", head, 0)  # the first visit reads nothing new

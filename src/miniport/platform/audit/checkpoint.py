@@ -11,8 +11,9 @@ and on each visit reads that one entry plus the ones after it:
 What this cannot see is a change to an entry *before* the remembered one that leaves the
 remembered row alone: those entries are not read again. Only a full walk from the first
 entry catches that — ``verify_full`` here (the page's "verify everything" button) or
-``miniport audit verify``. A failed full walk drops the checkpoint, so every later visit
-walks from the first entry again and keeps showing the break until the log is repaired.
+``miniport audit verify``, which records its result here as the button does. A failed full
+walk drops the checkpoint, so every later visit walks from the first entry again and keeps
+showing the break until the log is repaired.
 
 Reading and recording are separate steps so the walk can run in a read-only transaction
 and only the small update to the checkpoint takes the write lock; ``record`` moves the
