@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -338,50 +338,48 @@ async def cgi_stable_token(request: Request) -> Response:
     return mp_json(issued.as_dict())
 
 
-@router.post("/wxa/generate_urllink", summary="Generate a URL link to a mini-program page")
-async def wxa_generate_urllink(request: Request) -> Response:
+class _TokenCall(Protocol):
+    """A call made with the mini program's access token and a JSON body."""
+
+    def __call__(
+        self, session: Session, context: ApiContext, *, access_token: str | None, body: Any
+    ) -> Any: ...
+
+
+async def _with_access_token(request: Request, call: _TokenCall, *, writes: bool) -> Response:
+    """Run ``call`` in a worker thread: in a committed transaction when it ``writes``,
+    otherwise on a read-only session. Its answer's ``as_dict`` is the JSON answered."""
     runtime, query = get_runtime(request), _query(request)
     body = await _json_body(request)
     context = _context(runtime)
-    generated = await run_in_threadpool(
-        _in_transaction,
-        runtime,
-        lambda session: urllink.generate(
-            session, context, access_token=query.get("access_token"), body=body
-        ),
-    )
-    return mp_json(generated.as_dict())
+    access_token = query.get("access_token")
+
+    def run() -> Any:
+        if writes:
+            return _in_transaction(
+                runtime,
+                lambda session: call(session, context, access_token=access_token, body=body),
+            )
+        with busy_on_database_errors(), runtime.read_sessions() as session:
+            return call(session, context, access_token=access_token, body=body)
+
+    answer = await run_in_threadpool(run)
+    return mp_json(answer.as_dict())
+
+
+@router.post("/wxa/generate_urllink", summary="Generate a URL link to a mini-program page")
+async def wxa_generate_urllink(request: Request) -> Response:
+    return await _with_access_token(request, urllink.generate, writes=True)
 
 
 @router.post("/wxa/query_urllink", summary="Describe a URL link")
 async def wxa_query_urllink(request: Request) -> Response:
-    runtime, query = get_runtime(request), _query(request)
-    body = await _json_body(request)
-    context = _context(runtime)
-
-    def describe() -> urllink.LinkInfo:
-        with busy_on_database_errors(), runtime.read_sessions() as session:
-            return urllink.query_link(
-                session, context, access_token=query.get("access_token"), body=body
-            )
-
-    info = await run_in_threadpool(describe)
-    return mp_json(info.as_dict())
+    return await _with_access_token(request, urllink.query_link, writes=False)
 
 
 @router.post("/wxa/report_order", summary="Report a paid order (attributed to its host app)")
 async def wxa_report_order(request: Request) -> Response:
-    runtime, query = get_runtime(request), _query(request)
-    body = await _json_body(request)
-    context = _context(runtime)
-    reported = await run_in_threadpool(
-        _in_transaction,
-        runtime,
-        lambda session: orders.report_order(
-            session, context, access_token=query.get("access_token"), body=body
-        ),
-    )
-    return mp_json(reported.as_dict())
+    return await _with_access_token(request, orders.report_order, writes=True)
 
 
 @router.get("/urllink/{slug}", summary="What a URL link opens (a page for people)")
