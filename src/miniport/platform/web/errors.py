@@ -58,7 +58,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "error_description": str(exc.detail),
         },
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        # Like every other error of the JSON APIs: a body FastAPI could not parse (not UTF-8,
+        # nested too deeply) must not be cached any more than a validation error.
+        headers={**NO_STORE, **(getattr(exc, "headers", None) or {})},
     )
 
 

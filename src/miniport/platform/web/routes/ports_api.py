@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import (
     AfterValidator,
@@ -51,7 +51,22 @@ from miniport.platform.web.routes.ports_check import (
 )
 from miniport.platform.web.routes.ports_check import OPENAPI as CHECK_OPENAPI
 
-router = APIRouter(tags=["Ports"])
+
+async def _utf8_body(request: Request) -> None:
+    """JSON between systems is UTF-8 (RFC 8259, section 8.1). The parser behind the body
+    models would also take UTF-16 and UTF-32, which the mini-program API refuses; so here."""
+    body = await request.body()
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise api.InvalidPortRequest("the request body is not UTF-8 JSON") from None
+    # UTF-16 and UTF-32 without a byte-order mark decode as UTF-8 with NULs in them; a NUL
+    # has no place anywhere in UTF-8 JSON text.
+    if b"\x00" in body:
+        raise api.InvalidPortRequest("the request body is not UTF-8 JSON")
+
+
+router = APIRouter(tags=["Ports"], dependencies=[Depends(_utf8_body)])
 
 # Port ids and counters are 32-bit integers on PostgreSQL: larger values are bad input,
 # not a database error.
