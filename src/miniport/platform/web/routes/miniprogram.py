@@ -296,6 +296,30 @@ def install(app: PlatformApp, runtime: PlatformRuntime) -> MiniProgramHotPaths:
 # --- access tokens and URL links (FastAPI routes) -------------------------------------------
 
 
+def _inputs(
+    query: tuple[str, ...] = (), body: dict[str, Any] | None = None, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The OpenAPI description of a route that reads its own query and JSON body (so that
+    clients and the fuzz test know what to send); the routes still check every value."""
+    extra: dict[str, Any] = {
+        "parameters": [
+            {"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
+            for name in query
+        ]
+    }
+    if body is not None:
+        schema = {"type": "object", "required": list(required), "properties": body}
+        extra["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    return extra
+
+
+_STRING: dict[str, Any] = {"type": "string"}
+_INTEGER: dict[str, Any] = {"type": "integer"}
+
+
 def _in_transaction(runtime: PlatformRuntime, work: Callable[[Session], T]) -> T:
     """Run ``work`` in one session and commit it (refusals raise before the commit)."""
     with busy_on_database_errors(), runtime.sessions() as session:
@@ -304,7 +328,11 @@ def _in_transaction(runtime: PlatformRuntime, work: Callable[[Session], T]) -> T
         return result
 
 
-@router.get("/cgi-bin/token", summary="Mini-program access token (client_credential)")
+@router.get(
+    "/cgi-bin/token",
+    summary="Mini-program access token (client_credential)",
+    openapi_extra=_inputs(query=("grant_type", "appid", "secret")),
+)
 def cgi_token(request: Request) -> Response:
     runtime, query = get_runtime(request), _query(request)
     now = utcnow()
@@ -323,7 +351,19 @@ def cgi_token(request: Request) -> Response:
     return mp_json(issued.as_dict())
 
 
-@router.post("/cgi-bin/stable_token", summary="Stable mini-program access token")
+@router.post(
+    "/cgi-bin/stable_token",
+    summary="Stable mini-program access token",
+    openapi_extra=_inputs(
+        body={
+            "grant_type": _STRING,
+            "appid": _STRING,
+            "secret": _STRING,
+            "force_refresh": {"type": "boolean"},
+        },
+        required=("grant_type", "appid", "secret"),
+    ),
+)
 async def cgi_stable_token(request: Request) -> Response:
     _query(request)  # nothing is read from it, but a malformed one is refused like elsewhere
     runtime, body = get_runtime(request), await _json_body(request)
@@ -367,17 +407,51 @@ async def _with_access_token(request: Request, call: _TokenCall, *, writes: bool
     return mp_json(answer.as_dict())
 
 
-@router.post("/wxa/generate_urllink", summary="Generate a URL link to a mini-program page")
+@router.post(
+    "/wxa/generate_urllink",
+    summary="Generate a URL link to a mini-program page",
+    openapi_extra=_inputs(
+        query=("access_token",),
+        body={
+            "path": _STRING,
+            "query": _STRING,
+            "env_version": {"type": "string", "enum": ["release", "trial", "develop"]},
+            "expire_type": {"type": "integer", "enum": [0, 1]},
+            "expire_time": _INTEGER,
+            "expire_interval": {"type": "integer", "minimum": 1, "maximum": 30},
+        },
+    ),
+)
 async def wxa_generate_urllink(request: Request) -> Response:
     return await _with_access_token(request, urllink.generate, writes=True)
 
 
-@router.post("/wxa/query_urllink", summary="Describe a URL link")
+@router.post(
+    "/wxa/query_urllink",
+    summary="Describe a URL link",
+    openapi_extra=_inputs(
+        query=("access_token",), body={"url_link": _STRING}, required=("url_link",)
+    ),
+)
 async def wxa_query_urllink(request: Request) -> Response:
     return await _with_access_token(request, urllink.query_link, writes=False)
 
 
-@router.post("/wxa/report_order", summary="Report a paid order (attributed to its host app)")
+@router.post(
+    "/wxa/report_order",
+    summary="Report a paid order (attributed to its host app)",
+    openapi_extra=_inputs(
+        query=("access_token",),
+        body={
+            "openid": _STRING,
+            "order_id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+            "amount": {"type": "integer", "minimum": 0},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "paid_time": _INTEGER,
+        },
+        required=("openid", "order_id", "amount", "paid_time"),
+    ),
+)
 async def wxa_report_order(request: Request) -> Response:
     return await _with_access_token(request, orders.report_order, writes=True)
 
