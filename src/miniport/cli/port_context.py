@@ -40,7 +40,9 @@ OperatorOption = Annotated[
     str,
     typer.Option(
         "--operator",
-        help="Your username; it must hold the operator role. Recorded in the history.",
+        "--actor",
+        help="Your username; it must hold the operator role. Recorded in the history. "
+        "(--actor, as on the registry commands, is the same option.)",
     ),
 ]
 ReasonOption = Annotated[

@@ -112,8 +112,10 @@ def test_close_and_reopen(cli: PortCli, runtime: PlatformRuntime, world: World) 
         assert "port.closed" in list(events)
     again = cli.error("close", port_id, "--operator", "ops", "--reason", "x")
     assert again.startswith("illegal_transition:")
-    reopened = cli.json("reopen", port_id, "--operator", "ops", "--reason", "resolved")
+    # --actor, the flag's name on the registry commands, is the same option here.
+    reopened = cli.json("reopen", port_id, "--actor", "ops", "--reason", "resolved")
     assert reopened["state"] == "open"
+    assert reopened["last_transition"]["actor"] == {"kind": "operator", "id": "ops"}
 
 
 def test_only_operators_act(cli: PortCli, runtime: PlatformRuntime, world: World) -> None:
@@ -122,6 +124,9 @@ def test_only_operators_act(cli: PortCli, runtime: PlatformRuntime, world: World
         "not_allowed: user 'eve' does not hold the operator role"
     )
     assert "no user" in cli.error("close", port_id, "--operator", "nobody", "--reason", "x")
+    assert cli.error("close", port_id, "--actor", "eve", "--reason", "x") == (
+        "not_allowed: user 'eve' does not hold the operator role"
+    )
     with runtime.sessions() as session:
         port = session.get(Port, int(port_id))
         assert port is not None and port.state == "open"
