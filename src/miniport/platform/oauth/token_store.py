@@ -8,9 +8,6 @@ process clear it at once, and the change bus clears it in other workers.
 from __future__ import annotations
 
 import datetime as dt
-import random
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from miniport.common.prepared import Prepared
 from miniport.common.tokens import digest, new_secret
+from miniport.common.ttl_cache import TtlCache
 from miniport.platform.db import PlatformBase
 from miniport.platform.oauth.models import IssuedToken, IssuedTokenApp
 
@@ -215,47 +213,18 @@ def load_live(connection: Connection, token_digest: str, now: dt.datetime) -> To
     return _info(*row) if row is not None else None
 
 
-class TokenCache:
-    """Live-token look-ups kept for ``ttl`` seconds; cleared whole on any revocation.
+class TokenCache(TtlCache[TokenInfo]):
+    """Live-token look-ups by digest, kept 3.75–5 s; cleared whole on any revocation.
 
     Clearing everything is deliberate: revocations are rare next to look-ups, and a cleared
-    cache can never serve a revoked token, whatever the revocation touched.
+    cache can never serve a revoked token, whatever the revocation touched. The time to live
+    is spread over its last quarter: tokens first seen together (a burst of users after a
+    deploy, a cleared cache) must not all lapse, and all be read again, in the same instant.
+    A revocation while a look-up reads the database makes ``put`` drop what it read.
     """
 
     def __init__(self, *, ttl: float = 5.0, max_entries: int = 100_000) -> None:
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._entries: dict[str, tuple[float, TokenInfo]] = {}
-        self._lock = threading.Lock()
-        self._generation = 0
-
-    def get(self, token_digest: str) -> TokenInfo | None:
-        entry = self._entries.get(token_digest)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def generation(self) -> int:
-        return self._generation
-
-    def put(self, info: TokenInfo, *, generation: int) -> None:
-        with self._lock:
-            # A revocation that ran while this look-up was reading the database bumps the
-            # generation; caching the stale answer then would resurrect a revoked token.
-            if generation != self._generation:
-                return
-            if len(self._entries) >= self._max_entries:
-                self._entries.clear()
-            # A quarter of the time to live at random: tokens first seen together (a burst
-            # of users after a deploy, a cleared cache) must not all lapse, and all be read
-            # from the database again, in the same instant.
-            ttl = self._ttl * random.uniform(0.75, 1.0)  # noqa: S311  (not a secret)
-            self._entries[info.digest] = (time.monotonic() + ttl, info)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
+        super().__init__(ttl=ttl, max_entries=max_entries, jitter=0.25)
 
 
 def lookup(cache: TokenCache, reader: Engine, value: str, now: dt.datetime) -> TokenInfo | None:
@@ -274,5 +243,5 @@ def lookup(cache: TokenCache, reader: Engine, value: str, now: dt.datetime) -> T
     with reader.connect() as connection:
         info = load_live(connection, token_digest, now)
     if info is not None:
-        cache.put(info, generation=generation)
+        cache.put(info.digest, info, generation=generation)
     return info

@@ -18,16 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from xxhash import xxh3_128_hexdigest
 
+from miniport.common.ttl_cache import TtlCache
 from miniport.platform.miniprogram_api.urllink import LiveLink, find_live_link, slug_of
 from miniport.platform.ports.api import InvalidPortRequest
 from miniport.platform.ports.decision import (
@@ -50,7 +50,6 @@ INVALID_URL_LINK = "invalid_url_link"
 # platform's own link URLs are far shorter, and long junk must not fill memory.
 MAX_RENDERED_ITEM = 128
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-V = TypeVar("V")
 Card = dict[str, str]
 # (item, decision reason, the link the item resolved to) -> that item's rendered answer
 RenderKey = tuple[str, str, LiveLink | None]
@@ -161,40 +160,6 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag == "*" or tag.removeprefix("W/") == etag for tag in tags)
 
 
-class _TtlCache(Generic[V]):
-    """A small thread-safe map whose entries lapse after ``ttl`` seconds."""
-
-    def __init__(self, *, ttl: float, max_entries: int) -> None:
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._entries: dict[str, tuple[float, V]] = {}
-        self._lock = threading.Lock()
-        self._generation = 0
-
-    def get(self, key: str) -> tuple[bool, V | None]:
-        hit = self._entries.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return False, None
-        return True, hit[1]
-
-    def generation(self) -> int:
-        return self._generation
-
-    def put(self, key: str, value: V, *, generation: int) -> None:
-        with self._lock:
-            # Cleared while this value was being read: it may predate the change.
-            if generation != self._generation:
-                return
-            if len(self._entries) >= self._max_entries:
-                self._entries.clear()
-            self._entries[key] = (time.monotonic() + self._ttl, value)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
-
-
 class PortChecker:
     """Answers ``check`` from the port snapshot and small caches.
 
@@ -221,8 +186,8 @@ class PortChecker:
         self._ports = ports
         self._read_sessions = read_sessions
         self._resolve_link = resolve_link
-        self._links: _TtlCache[LiveLink | None] = _TtlCache(ttl=link_ttl, max_entries=50_000)
-        self._cards: _TtlCache[Card | None] = _TtlCache(ttl=card_ttl, max_entries=100_000)
+        self._links: TtlCache[LiveLink | None] = TtlCache(ttl=link_ttl, max_entries=50_000)
+        self._cards: TtlCache[Card | None] = TtlCache(ttl=card_ttl, max_entries=100_000)
         self._card_ttl = card_ttl
         self._max_rendered = max_rendered
         # (snapshot it was rendered from, cards generation, until when, item → bytes)
@@ -320,7 +285,7 @@ class PortChecker:
         return _json(result)
 
     def _link(self, slug: str, now: dt.datetime, load: bool) -> LiveLink | None:
-        found, target = self._links.get(slug)
+        found, target = self._links.find(slug)
         if found:
             return target
         if not load:
@@ -332,7 +297,7 @@ class PortChecker:
         return target
 
     def _card(self, appid: str, load: bool) -> Card | None:
-        found, cached = self._cards.get(appid)
+        found, cached = self._cards.find(appid)
         if found:
             return cached
         if not load:

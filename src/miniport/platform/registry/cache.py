@@ -12,12 +12,12 @@ Freshness, shared by every directory built on it:
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from miniport.common.ttl_cache import TtlCache
 
 E = TypeVar("E")
 
@@ -36,33 +36,23 @@ class RegistryCache(Generic[E]):
     ) -> None:
         self._factory = factory
         self._load = load
-        self._ttl = ttl
-        self._max_entries = max_entries
         self._max_key_length = max_key_length
-        self._entries: dict[str, tuple[float, E]] = {}
-        self._lock = threading.Lock()
-        self._generation = 0
+        self._entries: TtlCache[E] = TtlCache(ttl=ttl, max_entries=max_entries)
 
     def clear(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
+        self._entries.clear()
 
     def get(self, key: str) -> E | None:
         hit = self._entries.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        if hit is not None:
+            return hit
         if not key or len(key) > self._max_key_length:
             return None
-        generation = self._generation
+        # A clear() while we read means the row may be outdated already (a secret rotated
+        # meanwhile): it is used once, but not kept.
+        generation = self._entries.generation()
         with self._factory() as session:
             entry = self._load(session, key)
         if entry is not None:
-            with self._lock:
-                # A clear() while we were reading means the row we read may be outdated
-                # already (a secret rotated meanwhile): use it once, but do not keep it.
-                if generation == self._generation:
-                    if len(self._entries) >= self._max_entries:
-                        self._entries.clear()
-                    self._entries[key] = (time.monotonic() + self._ttl, entry)
+            self._entries.put(key, entry, generation=generation)
         return entry
