@@ -35,9 +35,9 @@ from sqlalchemy.orm import Session
 
 from miniport.platform.miniprogram_api import params
 from miniport.platform.miniprogram_api.context import ApiContext
-from miniport.platform.miniprogram_api.errors import BadParameters, InvalidCredential
+from miniport.platform.miniprogram_api.errors import BadParameters
 from miniport.platform.miniprogram_api.models import LaunchCode, OrderReport
-from miniport.platform.miniprogram_api.urllink import caller_appid
+from miniport.platform.miniprogram_api.urllink import calling_mini_program
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_AGE = dt.timedelta(days=30)
@@ -146,13 +146,8 @@ def report_order(
     session: Session, context: ApiContext, *, access_token: str | None, body: dict[str, Any]
 ) -> ReportedOrder:
     """Record one paid order of the calling mini program (the caller commits)."""
-    appid = caller_appid(context, access_token)
-    if context.mini_programs.get(appid) is None:
-        raise InvalidCredential("invalid credential: the mini program no longer exists")
+    appid = calling_mini_program(context, access_token).appid
     order = _read(body, context.now)
-    row = _existing(session, appid, order.order_id)
-    if row is not None:
-        return _same_order(row, order)
     launch = _last_launch(session, appid, order)
     client_id, port_id = launch if launch is not None else (None, None)
     values = {
@@ -166,8 +161,8 @@ def report_order(
         "client_id": client_id,
         "port_id": port_id,
     }
-    # Two reports of one order racing: the unique (appid, order_id) lets one insert and the
-    # other find the first's row, instead of failing the whole transaction.
+    # A report seen before (a retry, or two racing): the unique (appid, order_id) keeps the
+    # first row, and this report is answered from it instead of failing the transaction.
     insert = (
         postgresql.insert(_REPORTS)
         if session.get_bind().dialect.name == "postgresql"

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from miniport.common.clock import epoch
 from miniport.platform.miniprogram_api import pages, params, quotas
 from miniport.platform.miniprogram_api.context import ApiContext
+from miniport.platform.miniprogram_api.directory import MiniProgramEntry
 from miniport.platform.miniprogram_api.errors import (
     BadParameters,
     ExpiryOutOfRange,
@@ -99,6 +100,14 @@ def caller_appid(context: ApiContext, access_token: str | None) -> str:
     return appid
 
 
+def calling_mini_program(context: ApiContext, access_token: str | None) -> MiniProgramEntry:
+    """``caller_appid``'s mini program, for calls that act as it; 40001 once it is gone."""
+    entry = context.mini_programs.get(caller_appid(context, access_token))
+    if entry is None:
+        raise InvalidCredential("invalid credential: the mini program no longer exists")
+    return entry
+
+
 def _expiry(body: dict[str, Any], now: dt.datetime) -> dt.datetime:
     expire_type = params.integer(body, "expire_type")
     interval = params.integer(body, "expire_interval")
@@ -128,10 +137,8 @@ def generate(
     daily_quota: int = URL_LINK_DAILY_QUOTA,
 ) -> GeneratedLink:
     """Create a URL link for the calling mini program (flushed; the caller commits)."""
-    appid = caller_appid(context, access_token)
-    entry = context.mini_programs.get(appid)
-    if entry is None:
-        raise InvalidCredential("invalid credential: the mini program no longer exists")
+    entry = calling_mini_program(context, access_token)
+    appid = entry.appid
     raw_path = params.text(body, "path", max_length=2 * pages.MAX_PATH_LENGTH) or ""
     if "?" in raw_path:
         raise InvalidPagePath("invalid weapp pagepath: put the query in query, not in path")
