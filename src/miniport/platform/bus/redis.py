@@ -35,7 +35,7 @@ class RedisBus(RemoteBus):
     def _listen_once(self) -> None:
         # Named per bus, so an operator can tell workers apart in CLIENT LIST.
         client = self._client(f"miniport-bus-listener-{self.origin}")
-        pubsub = client.pubsub()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+        pubsub = client.pubsub()
         try:
             pubsub.subscribe(self.channel)
             while not self.stopping:
