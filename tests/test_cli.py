@@ -18,7 +18,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from miniport.cli import app
-from miniport.common.db import make_engine, make_sessionmaker
+from miniport.common.db import make_engine, make_sessionmaker, read_only_engine
 from miniport.common.migrate import current_revision
 from miniport.common.tokens import digest
 from miniport.platform.keys.keyring import Keyring
@@ -374,7 +374,9 @@ def _jwks_kids(keyring: Keyring) -> set[str]:
 def test_keys_rotate_keeps_the_old_key_in_jwks_then_retires_it(migrated: Cli) -> None:
     engine = make_engine(migrated.database_url)
     try:
-        keyring = Keyring(make_sessionmaker(engine))  # what a server does on first start
+        keyring = Keyring(  # what a server does on first start
+            make_sessionmaker(engine), make_sessionmaker(read_only_engine(engine))
+        )
         original = _jwks_kids(keyring)
         assert len(original) == 2  # one RS256, one ES256
 

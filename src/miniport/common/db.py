@@ -7,14 +7,18 @@ URL. Engines are built by the app factory, never at import time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm.session import SessionTransactionOrigin
 from sqlalchemy.types import TypeDecorator
 
 from miniport.common.prepared import run_on_driver
@@ -53,6 +57,79 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class NestedWriteTransaction(RuntimeError):
+    """A thread inside a write transaction on a SQLite file began a second one on that file.
+
+    SQLite admits one writer per database file. The second ``BEGIN IMMEDIATE`` would wait for
+    a lock its own thread holds and will release only after the wait: a self-deadlock that
+    ends when the busy timeout (30 s) runs out, with the whole event loop blocked meanwhile.
+    Raised at once instead, so the bug shows in the first test that reaches it rather than
+    as a hang in production.
+    """
+
+
+# Per thread: the write transactions it holds open in a block of its own (an explicit
+# ``session.begin()``, or a session marked ``THREAD_BOUND``), as (database file, the
+# transaction, the DB-API connection). Sessions that a framework opens on one thread and
+# closes on another (request dependencies) are left out: while their transaction is open
+# their first thread may serve someone else, and a BEGIN there only waits its turn.
+_held = threading.local()
+
+THREAD_BOUND = "miniport_thread_bound"
+
+
+def _held_writes() -> list[tuple[str, weakref.ref[SessionTransaction], int]]:
+    held: list[tuple[str, weakref.ref[SessionTransaction], int]] | None = getattr(
+        _held, "writes", None
+    )
+    if held is None:
+        held = _held.writes = []
+    return held
+
+
+@functools.lru_cache(maxsize=64)
+def _database_file(database: str) -> str:
+    return str(Path(database).resolve())
+
+
+def _guard_nested_write(database: str, dbapi_connection: Any) -> None:
+    held = _held_writes()
+    for entry in list(held):
+        holder_database, transaction_ref, holder = entry
+        transaction = transaction_ref()
+        if transaction is None or not transaction.is_active:
+            held.remove(entry)
+        elif holder_database == database and holder != id(dbapi_connection):
+            raise NestedWriteTransaction(
+                f"this thread holds the write lock of {database} in an open transaction; a "
+                "second write transaction would wait for it until the busy timeout. Read "
+                "through a read-only session, or do the work in the transaction already open."
+            )
+
+
+@event.listens_for(Session, "after_begin")
+def _note_write_transaction(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.get_execution_options().get("sqlite_begin", "IMMEDIATE") != "IMMEDIATE":
+        return
+    explicit = transaction.origin is SessionTransactionOrigin.BEGIN
+    if not (explicit or session.info.get(THREAD_BOUND)):
+        return
+    database = connection.engine.url.database
+    if not database or database == ":memory:":
+        return
+    _held_writes().append(
+        (
+            _database_file(database),
+            weakref.ref(transaction),
+            id(connection.connection.dbapi_connection),
+        )
+    )
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -85,10 +162,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             # a read lock (SQLite answers that with SQLITE_BUSY at once, ignoring the busy
             # timeout). Pure readers opt into DEFERRED via ``read_only_engine``.
             mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            if mode == "IMMEDIATE" and database is not None:
+                _guard_nested_write(database, conn.connection.dbapi_connection)
             # On the driver's cursor: every transaction begins here, and SQLAlchemy's
             # execution of a statement costs several times SQLite's BEGIN (common.prepared).
             run_on_driver(conn, f"BEGIN {mode}")
 
+        database = (
+            _database_file(parsed.database)
+            if parsed.database and parsed.database != ":memory:"
+            else None  # each in-memory database is private to its connection
+        )
         return engine
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -61,15 +61,16 @@ class PlatformRuntime:
             ensure_current("platform", engine)
         sessions = make_sessionmaker(engine)
         read_engine = read_only_engine(engine)
+        read_sessions = make_sessionmaker(read_engine)
         bus = make_bus(settings)
         runtime = cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
             read_engine=read_engine,
-            read_sessions=make_sessionmaker(read_engine),
+            read_sessions=read_sessions,
             identifiers=IdentifierDeriver(settings.identifier_key()),
-            keyring=Keyring(sessions),
+            keyring=Keyring(sessions, read_sessions, refresh_seconds=settings.keys_refresh_seconds),
             passwords=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
                 memory_cost=settings.argon2_memory_cost,
@@ -78,11 +79,14 @@ class PlatformRuntime:
             cookie_key=settings.cookie_key(),
             tokens=TokenCache(),
             bus=bus,
-            ports=PortDirectory(sessions),
-            mp_tokens=AccessTokenDirectory(sessions),
-            mp_directory=MiniProgramDirectory(make_sessionmaker(read_engine)),
+            # Every read-through view reads without the write lock: they are consulted inside
+            # write transactions (group commit), where a second write transaction on the
+            # same thread would deadlock on SQLite (common.db.NestedWriteTransaction).
+            ports=PortDirectory(read_sessions),
+            mp_tokens=AccessTokenDirectory(read_sessions),
+            mp_directory=MiniProgramDirectory(read_sessions, ttl=settings.registry_cache_seconds),
             mp_exchange_limiter=ExchangeRateLimiter(),
-            host_apps=HostAppDirectory(make_sessionmaker(read_engine)),
+            host_apps=HostAppDirectory(read_sessions, ttl=settings.registry_cache_seconds),
             checkpoints=WalCheckpointer(engine),
         )
         on_commit_changes(sessions, bus.publish)

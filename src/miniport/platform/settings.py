@@ -61,6 +61,22 @@ class PlatformSettings(AccountSettings):
         default=1.0, gt=0, description="Seconds between looks for due webhook deliveries."
     )
 
+    # How long in-memory views may be stale when no change bus message reaches a worker
+    # (a change made by a process on another bus, or direct SQL). The bus makes ordinary
+    # changes visible at once; these only bound the silent case. Short values are for tests.
+    keys_refresh_seconds: float = Field(
+        default=30.0, gt=0, description="Seconds before a worker re-reads the signing keys."
+    )
+    registry_cache_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds a mini program or host app entry is cached."
+    )
+    card_cache_seconds: float = Field(
+        default=300.0, gt=0, description="Seconds a brand card for the port check is cached."
+    )
+    link_cache_seconds: float = Field(
+        default=30.0, gt=0, description="Seconds a resolved URL link is cached."
+    )
+
     @field_validator("bus_url")
     @classmethod
     def _known_bus(cls, value: str) -> str:

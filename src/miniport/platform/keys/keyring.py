@@ -5,14 +5,16 @@ tokens it signed keep verifying until they expire; ``retired`` keys are dropped 
 Rotation makes a new active key per algorithm, demotes the old active key to previous and
 retires keys that were already previous.
 
-Workers hold the keys in memory and re-read the table at most every ``refresh_seconds``,
-so a rotation made by the CLI reaches every running worker within that interval.
+Workers hold the keys in memory; a rotation announces itself on the change bus, and a worker
+also re-reads the table once its view is ``refresh_seconds`` old, so a rotation made where no
+bus reaches (a silent process) is seen within that interval.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +32,8 @@ from miniport.platform.keys.models import SigningKey
 from miniport.platform.ports.states import Actor
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256")
+
+log = logging.getLogger(__name__)
 
 Key = RSAKey | ECKey
 
@@ -129,29 +133,68 @@ def _load_snapshot(session: Session) -> KeySnapshot:
 
 
 class Keyring:
-    """The in-memory view of the signing keys, refreshed from the database now and then."""
+    """The in-memory view of the signing keys, refreshed from the database now and then.
 
-    def __init__(self, factory: sessionmaker[Session], *, refresh_seconds: float = 30.0) -> None:
-        self._factory = factory
+    Reading the keys never waits on the database: ``current()`` answers from memory, and when
+    the view is older than ``refresh_seconds`` it starts one reload on a thread of its own and
+    answers with the view it has meanwhile. That matters because tokens are signed inside
+    the group-commit transaction, which holds SQLite's write lock: a reload there would be a
+    second transaction on the same thread (see ``common.db.NestedWriteTransaction``).
+    Reloads read through ``read_sessions`` (never taking the write lock); only the first
+    start writes, to create missing keys.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        read_sessions: sessionmaker[Session],
+        *,
+        refresh_seconds: float = 30.0,
+    ) -> None:
+        self._read_sessions = read_sessions
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
+        self._reloading = False
+        with sessions() as session, session.begin():
+            ensure_keys(session)
         self._snapshot = self._read()
         self._loaded_at = time.monotonic()
 
     def _read(self) -> KeySnapshot:
-        with self._factory() as session, session.begin():
-            ensure_keys(session)
+        with self._read_sessions() as session:
             return _load_snapshot(session)
 
     def reload(self) -> None:
+        """Read the keys now (start-up, tests, and the bus's ``keys`` topic off the loop)."""
+        started = time.monotonic()
         snapshot = self._read()
         with self._lock:
-            self._snapshot, self._loaded_at = snapshot, time.monotonic()
+            self._snapshot, self._loaded_at = snapshot, started
 
     def current(self) -> KeySnapshot:
         if time.monotonic() - self._loaded_at > self._refresh_seconds:
-            self.reload()
+            self._reload_in_background()
         return self._snapshot
+
+    def _reload_in_background(self) -> None:
+        with self._lock:
+            if self._reloading:
+                return
+            self._reloading = True
+        threading.Thread(target=self._background_reload, name="keyring-reload", daemon=True).start()
+
+    def _background_reload(self) -> None:
+        try:
+            self.reload()
+        except Exception:
+            # The keys in memory stay valid; try again after another interval rather than
+            # on the next request (a database that is down would get a thread per request).
+            log.exception("reloading the signing keys failed; keeping the loaded ones")
+            with self._lock:
+                self._loaded_at = time.monotonic()
+        finally:
+            with self._lock:
+                self._reloading = False
 
     def signing_key(self, alg: str) -> tuple[str, Key]:
         return self.current().signing[alg]

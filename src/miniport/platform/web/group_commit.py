@@ -32,6 +32,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.checkpoints import WalCheckpointer
+from miniport.common.db import THREAD_BOUND
 
 T = TypeVar("T")
 MAX_BATCH = 256
@@ -122,6 +123,9 @@ class GroupCommit:
     def _attempt(self, batch: list[_Queued[Any]]) -> list[Any]:
         """Run the batch in one transaction and commit it; rolled back on any error."""
         with self._sessions() as session:
+            # The batch begins and ends on this thread: a unit that opened a write
+            # transaction of its own would wait on this one's lock (common.db).
+            session.info[THREAD_BOUND] = True
             # Begin (on SQLite: take the write lock) before any unit runs, so that a lock or
             # connection failure fails the batch once instead of being blamed on its first
             # unit and met again by every retry.

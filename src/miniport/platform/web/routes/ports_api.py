@@ -444,7 +444,12 @@ def brand_policy(
 
 def install(app: PlatformApp, runtime: PlatformRuntime) -> None:
     """Mount the routes, and ``check`` on the app's lean path."""
-    checker = PortChecker(runtime.ports, runtime.read_sessions)
+    checker = PortChecker(
+        runtime.ports,
+        runtime.read_sessions,
+        link_ttl=runtime.settings.link_cache_seconds,
+        card_ttl=runtime.settings.card_cache_seconds,
+    )
     runtime.bus.subscribe(checker.on_change)
     app.include_router(router)
     app.add_fast_routes([CheckRoute(runtime, checker).route()])
