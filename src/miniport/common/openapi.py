@@ -19,21 +19,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 FORM = "application/x-www-form-urlencoded"
 _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-def allow_header(routes: Iterable[BaseRoute], path: str) -> str:
-    """The ``Allow`` value for ``path``: the methods of every route that matches it."""
-    methods: set[str] = set()
-    for route in routes:
-        served: set[str] | None = getattr(route, "methods", None)
-        pattern = getattr(route, "path_regex", None)
-        if served and pattern is not None and pattern.match(path):
-            methods |= served
-    return ", ".join(sorted(methods))
+def allow_header(routes: Iterable[BaseRoute], scope: Scope) -> str:
+    """The ``Allow`` value for the request in ``scope``: each method some route would take
+    there. Asked of the routes themselves (``matches``), so routers included into the app
+    are consulted as the app routes."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
 
 
 def finish_schema(schema: dict[str, Any]) -> dict[str, Any]:

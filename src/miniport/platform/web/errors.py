@@ -55,7 +55,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     headers = getattr(exc, "headers", None) or {}
     if exc.status_code == 405:
-        headers = {**headers, "Allow": allow_header(request.app.routes, request.scope["path"])}
+        headers = {**headers, "Allow": allow_header(request.app.routes, request.scope)}
     return JSONResponse(
         {
             "error": "invalid_request" if exc.status_code < 500 else "server_error",
