@@ -1,61 +1,63 @@
 """Schemathesis fuzzes every operation of the platform's ``/openapi.json`` against a real
-server: whatever a partner sends, the platform never answers with a server error.
+server with all of its checks (``tests.support.openapi_fuzz``): whatever a partner sends, the
+platform never answers with a server error, and every answer is the one its OpenAPI
+document promises.
 
 The schema is read from the running server, so a new route is fuzzed without touching this
-test. Each operation gets schemathesis' coverage cases (boundary values, wrong types, missing
-and unexpected parameters, other methods) and Hypothesis-generated positive and negative
-cases. Calls carry real credentials of a seeded world, so the fuzzer gets past the token
+test. Calls carry real credentials of a seeded world, so the fuzzer gets past the token
 checks into the handlers; operations with a port id are also fuzzed on a real port of the
-caller, so the port moves themselves run. ``MINIPORT_FUZZ_EXAMPLES`` raises the number of
-generated cases for a deeper run on a developer's machine.
-
-(``@schema.parametrize()`` would need the schema at import time, before any fixture has
-built a database, and ``schemathesis.pytest.from_fixture`` does not run on pytest 9.2; so the
-test walks the operations itself: ``APIOperation.as_strategy`` for the generated cases,
-``BaseSchema.iter_coverage_cases`` for the coverage phase.)
+caller, so the port moves themselves run. The operations are fuzzed in three groups, one
+test each (each on its own server, so that pytest-xdist can spread them).
 """
 
 from __future__ import annotations
 
 import base64
-import os
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import SearchStrategy
-from schemathesis import APIOperation, BaseSchema, Case, GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.errors import FailureGroup
+from schemathesis import APIOperation, Case, GenerationMode
 
 from miniport.platform.ports.states import Actor
 from miniport.platform.registry.admin import create_mini_program
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import World, build_world, run_ticket
 from tests.platform.ports.conftest import host_token, port_id_of, request_port
-
-EXAMPLES = int(os.environ.get("MINIPORT_FUZZ_EXAMPLES", "30"))  # per operation and strategy
-CHECKS = [not_a_server_error]
+from tests.support.openapi_fuzz import Auth, failures_of, fuzz_operations, unreached
 
 # Moves that end a port's life run last, so that the fuzzing before them finds open and
 # requested ports (and a live run ticket: a close revokes it).
 LAST = ("/withdraw", "/reject", "/close")
 
-# Operations whose handlers must have answered 2xx at least once: proof that the credentials
-# got the fuzzer past the token checks.
+GROUPS = ("OpenID Connect", "Mini-program API", "Ports")
+
+# Operations whose handlers must have answered 2xx (or, for pages, 3xx) at least once: proof
+# that the credentials got the fuzzer past the token checks.
 MUST_SUCCEED = {
-    "GET /api/ports",
-    "GET /api/ports/{port_id}",
-    "GET /api/brand/ports",
-    "GET /api/brand/ports/{port_id}",
-    "POST /api/brand/policy",
-    "POST /api/ports/check",
+    "OpenID Connect": {
+        "GET /authorize",
+        "POST /authorize",
+        "GET /authorize/resume",
+        "POST /token",
+        "POST /introspect",
+        "POST /revoke",
+        "GET /userinfo",
+    },
+    "Mini-program API": {"GET /cgi-bin/token", "POST /wxa/generate_urllink"},
+    "Ports": {
+        "GET /api/ports",
+        "GET /api/ports/{port_id}",
+        "GET /api/brand/ports",
+        "GET /api/brand/ports/{port_id}",
+        "POST /api/brand/policy",
+        "POST /api/ports/check",
+    },
 }
 
 
@@ -71,25 +73,34 @@ class Seeded:
     open_port: int  # xiaohongshu → flagship: open
     requested_by_jd: int  # JD → flagship: requested, for the brand to answer
     requested_by_host: int  # xiaohongshu → a third mini program: requested, to withdraw
+    sealed_request: str  # an authorization request the platform sealed, as sign-in gets it
 
-    def auth(self, path: str) -> dict[str, dict[str, str]]:
-        """The parameters that authenticate a call to this operation, by location."""
-        mp_query = {"appid": self.world.appid, "secret": self.world.app_secret}
-        by_path: dict[str, dict[str, dict[str, str]]] = {
-            "/wxa/launch": {"query": {"access_token": self.run_ticket}},
-            "/sns/jscode2session": {"query": {**mp_query, "grant_type": "authorization_code"}},
-            "/cgi-bin/token": {"query": mp_query},
-            "/userinfo": {"headers": {"authorization": f"Bearer {self.run_ticket}"}},
+    def auth(self, operation: APIOperation) -> Auth:
+        """The credentials of a call to this operation."""
+        path, world = operation.path, self.world
+        mp_query = {"appid": world.appid, "secret": world.app_secret}
+        client = {"client_id": world.client_id, "redirect_uri": world.redirect_uri}
+        by_path = {
+            "/wxa/launch": Auth(query={"access_token": self.run_ticket}),
+            "/sns/jscode2session": Auth(query={**mp_query, "grant_type": "authorization_code"}),
+            "/cgi-bin/token": Auth(query=mp_query),
+            "/userinfo": Auth(headers={"authorization": f"Bearer {self.run_ticket}"}),
+            # The client's id and redirect URI are what /authorize verifies before anything
+            # else; with them, every other error goes back to the client as a redirect.
+            "/authorize": Auth(body=client)
+            if operation.method.upper() == "POST"
+            else Auth(query=client),
+            "/authorize/resume": Auth(query={"request": self.sealed_request}),
         }
         if path in by_path:
             return by_path[path]
         if path.startswith(("/api/brand/", "/wxa/")):
-            return {"query": {"access_token": self.brand_token}}
+            return Auth(query={"access_token": self.brand_token})
         if path.startswith("/api/ports"):
-            return {"headers": {"authorization": f"Bearer {self.host_bearer}"}}
+            return Auth(headers={"authorization": f"Bearer {self.host_bearer}"})
         if path in ("/token", "/introspect", "/revoke"):
-            return {"headers": {"authorization": f"Basic {self.client_basic}"}}
-        return {}
+            return Auth(headers={"authorization": f"Basic {self.client_basic}"})
+        return Auth()
 
     def port_for(self, path: str) -> int | None:
         """A real port of the caller for an operation on ``{port_id}``."""
@@ -125,6 +136,7 @@ def seeded(platform_url: str, runtime: PlatformRuntime) -> Seeded:
     ).json()
     assert "access_token" in brand, brand
     return Seeded(
+        sealed_request=_sealed_request(platform_url, world),
         world=world,
         host_bearer=host_token(platform_url, world.client_id, world.client_secret),
         client_basic=base64.b64encode(f"{world.client_id}:{world.client_secret}".encode()).decode(),
@@ -136,121 +148,63 @@ def seeded(platform_url: str, runtime: PlatformRuntime) -> Seeded:
     )
 
 
+def _sealed_request(platform_url: str, world: World) -> str:
+    """What /authorize hands to the sign-in page for a valid request from a signed-out user."""
+    signin = httpx.get(
+        f"{platform_url}/authorize",
+        params={
+            "client_id": world.client_id,
+            "redirect_uri": world.redirect_uri,
+            "response_type": "code",
+            "scope": "openid",
+            "code_challenge": "A" * 43,
+            "code_challenge_method": "S256",
+        },
+    )
+    assert signin.status_code == 303, signin.text
+    resume = parse_qs(urlsplit(signin.headers["location"]).query)["next"][0]
+    return parse_qs(urlsplit(resume).query)["request"][0]
+
+
 @pytest.fixture
 def session() -> Iterator[requests.Session]:
     with requests.Session() as kept_alive:
         yield kept_alive
 
 
-@dataclass
-class Tally:
-    """What one operation answered, and every server error found, with a way to replay it."""
-
-    statuses: Counter[int] = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
-
-
-def _describe(failure: BaseException) -> str:
-    """A failure with what it groups (Hypothesis and schemathesis both raise groups)."""
-    lines = [f"{type(failure).__name__}: {failure}"]
-    for inner in getattr(failure, "exceptions", ()):
-        lines += ["  " + line for line in _describe(inner).splitlines()]
-    return "\n".join(lines)
-
-
-def _authenticate(case: Case, auth: dict[str, dict[str, str]]) -> None:
-    """Put real credentials on a coverage case, replacing whatever it generated for them."""
-    for name, value in auth.get("query", {}).items():
-        if isinstance(case.query, dict):
-            case.query[name] = value
-        elif case.query is None:
-            case.query = {name: value}
-    for name, value in auth.get("headers", {}).items():
-        headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != name}
-        case.headers = {**headers, name: value}
-
-
-def _send(case: Case, session: requests.Session, tally: Tally) -> None:
-    response = case.call(session=session, timeout=10)
-    tally.statuses[response.status_code] += 1
-    case.validate_response(response, checks=CHECKS)
-
-
-def _run_coverage(
-    schema: BaseSchema,
-    operation: APIOperation,
-    auth: dict[str, dict[str, str]],
-    session: requests.Session,
-    tally: Tally,
-) -> None:
-    """Schemathesis' coverage phase: its deterministic boundary and wrong-type cases."""
-    cases: Iterable[Case] = schema.iter_coverage_cases(
-        operation,
-        generation_modes=list(GenerationMode),
-        generation_config=schema.config.generation_for(operation=operation, phase="coverage"),
-    )
-    for case in cases:
-        _authenticate(case, auth)
-        try:
-            _send(case, session, tally)
-        except (Exception, FailureGroup) as failure:  # every failure is reported at the end
-            tally.failures.append(f"{_describe(failure)}\n  replay: {case.as_curl_command()}")
-
-
-def _run_fuzzing(strategy: SearchStrategy[Case], session: requests.Session, tally: Tally) -> None:
-    @given(case=strategy)
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
-    def fuzz(case: Case) -> None:
-        _send(case, session, tally)
-
-    try:
-        fuzz()
-    except Unsatisfiable:
-        pass  # nothing in this operation's schema can be made invalid: no negative cases
-    except (Exception, FailureGroup) as failure:  # shrunk; every failure is reported at the end
-        tally.failures.append(_describe(failure))
-
-
-def test_no_operation_answers_with_a_server_error(
-    platform_url: str, seeded: Seeded, session: requests.Session
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_answer_is_the_one_the_openapi_document_promises(
+    platform_url: str, seeded: Seeded, session: requests.Session, group: str
 ) -> None:
     schema = schemathesis.openapi.from_url(f"{platform_url}/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
+    every = [result.ok() for result in schema.get_all_operations()]
+    assert {tag for operation in every for tag in operation.tags or ()} == set(GROUPS)
+    operations = [operation for operation in every if group in (operation.tags or ())]
     operations.sort(key=lambda operation: operation.path.endswith(LAST))
     operations.sort(key=lambda operation: operation.path.endswith("/close"))
 
-    tallies: dict[str, Tally] = {}
-    for operation in operations:
-        tally = tallies[operation.label] = Tally()
-        auth = seeded.auth(operation.path)
-        _run_coverage(schema, operation, auth, session, tally)
-        strategies = [
-            operation.as_strategy(GenerationMode.POSITIVE, **auth),
-            operation.as_strategy(GenerationMode.NEGATIVE, **auth),
-            operation.as_strategy(GenerationMode.NEGATIVE),  # credentials fuzzed as well
-        ]
+    def on_a_real_port(operation: APIOperation, auth: Auth) -> list[SearchStrategy[Case]]:
         port_id = seeded.port_for(operation.path)
-        if port_id is not None:
-            strategies.append(
-                operation.as_strategy(
-                    GenerationMode.POSITIVE, path_parameters={"port_id": port_id}, **auth
-                )
+        if port_id is None:
+            return []
+        return [
+            operation.as_strategy(
+                GenerationMode.POSITIVE,
+                path_parameters={"port_id": port_id},
+                **auth.strategy_kwargs(),
             )
-        for strategy in strategies:
-            _run_fuzzing(strategy, session, tally)
+        ]
 
-    server_errors = {label: tally.failures for label, tally in tallies.items() if tally.failures}
-    assert server_errors == {}
+    tallies = fuzz_operations(
+        schema,
+        operations,
+        auth_for=seeded.auth,
+        session=session,
+        extra_strategies=on_a_real_port,
+    )
+    failures = failures_of(tallies)
+    assert not failures, failures
     assert all(tally.statuses for tally in tallies.values()), "an operation was never called"
-    unreached = {
-        label: dict(tallies[label].statuses)
-        for label in MUST_SUCCEED
-        if not any(200 <= status < 300 for status in tallies[label].statuses)
-    }
-    assert unreached == {}, "the credentials did not get the fuzzer into these handlers"
+    assert unreached(tallies, MUST_SUCCEED[group]) == {}, (
+        "the credentials did not get the fuzzer into these handlers"
+    )

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from miniport.common.csrf import CsrfCookieMiddleware
 from miniport.common.i18n import LocaleMiddleware
+from miniport.common.openapi import install_finished_schema
 from miniport.host.platform_api import PlatformClient
 from miniport.host.runtime import HostRuntime
 from miniport.host.settings import HostSettings
@@ -38,8 +39,10 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        # The pages are for people; the document describes the webhook receiver.
+        openapi_url="/openapi.json",
     )
+    install_finished_schema(app)
     app.state.runtime = runtime
     app.state.templates = build_templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -111,6 +111,9 @@ def calling_mini_program(context: ApiContext, access_token: str | None) -> MiniP
 def _expiry(body: dict[str, Any], now: dt.datetime) -> dt.datetime:
     expire_type = params.integer(body, "expire_type")
     interval = params.integer(body, "expire_interval")
+    # Read even when the other kind of expiry is chosen: a field of the wrong type is
+    # refused wherever it is, not ignored.
+    expire_time = params.integer(body, "expire_time")
     if expire_type is None:
         expire_type = 1 if interval is not None else 0
     if expire_type == 1:
@@ -119,7 +122,6 @@ def _expiry(body: dict[str, Any], now: dt.datetime) -> dt.datetime:
         return now + dt.timedelta(days=interval)
     if expire_type != 0:
         raise BadParameters("invalid args: expire_type must be 0 or 1")
-    expire_time = params.integer(body, "expire_time")
     if expire_time is None:
         return now + MAX_LIFETIME
     latest = epoch(now + MAX_LIFETIME)

@@ -135,7 +135,8 @@ def parse_request(
     max_age_raw = _single(params, "max_age")
     max_age: int | None = None
     if max_age_raw is not None:
-        if not max_age_raw.isdigit() or len(max_age_raw) > 10:
+        # ASCII digits only: ``isdigit`` alone takes "²", which ``int`` then refuses.
+        if not (max_age_raw.isascii() and max_age_raw.isdigit()) or len(max_age_raw) > 10:
             raise InvalidRequest("max_age must be a non-negative integer")
         max_age = int(max_age_raw)
     details = authorization_details.parse(_single(params, "authorization_details"))

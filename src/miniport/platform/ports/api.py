@@ -142,7 +142,7 @@ def port_views(
 
 
 def parse_state(value: str | None) -> PortState | None:
-    if value is None or value == "":
+    if value is None:
         return None
     try:
         return PortState(value)

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from miniport.common.csrf import CsrfCookieMiddleware
 from miniport.common.i18n import LocaleMiddleware
+from miniport.common.openapi import install_finished_schema
 from miniport.platform.ports.jobs import TrialExpiryJob
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
@@ -59,6 +60,7 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
         description="OpenID Connect provider, mini-program API and port governance.",
         lifespan=lifespan,
     )
+    install_finished_schema(app)
     app.state.runtime = runtime
     app.state.templates = build_templates(runtime)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from miniport.common.openapi import allow_header
 from miniport.platform.oauth.errors import InvalidClient, InvalidToken, OAuthError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = getattr(exc, "headers", None) or {}
+    if exc.status_code == 405:
+        headers = {**headers, "Allow": allow_header(request.app.routes, request.scope)}
     return JSONResponse(
         {
             "error": "invalid_request" if exc.status_code < 500 else "server_error",
@@ -60,7 +64,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         status_code=exc.status_code,
         # Like every other error of the JSON APIs: a body FastAPI could not parse (not UTF-8,
         # nested too deeply) must not be cached any more than a validation error.
-        headers={**NO_STORE, **(getattr(exc, "headers", None) or {})},
+        headers={**NO_STORE, **headers},
     )
 
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from miniport.common.openapi import FormRules, form_body
+from miniport.platform.web.forms import MAX_FIELDS
+
 TAG = "OpenID Connect"
-FORM = "application/x-www-form-urlencoded"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -24,17 +26,17 @@ def _json(description: str, schema: Mapping[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def oauth_error(description: str) -> dict[str, Any]:
+    """An RFC 6749 §5.2 error answer."""
+    return _json(description, _ref("OAuthError"))
+
+
 _ERRORS = {
-    "400": _json(
-        "RFC 6749 §5.2 error (malformed or repeated parameters, bad grant)", _ref("OAuthError")
+    "400": oauth_error("RFC 6749 §5.2 error (malformed or repeated parameters, bad grant)"),
+    "401": oauth_error(
+        "Client authentication failed (`invalid_client`, with a `WWW-Authenticate` challenge)"
     ),
-    "401": _json(
-        "Client authentication failed (`invalid_client`, with a `WWW-Authenticate` challenge)",
-        _ref("OAuthError"),
-    ),
-    "405": _json(
-        "Method not allowed (`invalid_request`, with an `Allow` header)", _ref("OAuthError")
-    ),
+    "405": oauth_error("Method not allowed (`invalid_request`, with an `Allow` header)"),
 }
 
 _BASIC_AUTH: list[dict[str, list[str]]] = [{"clientSecretBasic": []}, {}]
@@ -85,25 +87,41 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "scheme": "basic",
         "description": "client_secret_basic (RFC 6749 §2.3.1); client_secret_post is the "
         "alternative: client_id and client_secret in the form.",
-    }
+    },
+    # The provider's own flows; its tokens are what the other endpoints take as bearers.
+    "oauth2": {
+        "type": "oauth2",
+        "flows": {
+            "authorizationCode": {
+                "authorizationUrl": "/authorize",
+                "tokenUrl": "/token",
+                "refreshUrl": "/token",
+                "scopes": {
+                    "openid": "Sign the user in; the run ticket reads /userinfo",
+                    "miniprogram": "Run the mini programs named in authorization_details",
+                },
+            },
+            "clientCredentials": {
+                "tokenUrl": "/token",
+                "scopes": {"ports": "The host app's ports API"},
+            },
+        },
+    },
 }
 
 
+# What ``web.forms.parse_urlencoded`` refuses: control characters in a field's name, NUL in
+# its value, more than ``MAX_FIELDS`` fields. (Lone surrogates, which it refuses too, cannot
+# come out of its strict UTF-8 decoding, so the pattern need not name them.)
+FORM_RULES = FormRules(
+    names="^[^\\x00-\\x1f\\x7f-\\x9f]*$",
+    values="^[^\\x00]*$",
+    max_fields=MAX_FIELDS,
+)
+
+
 def _form(properties: Mapping[str, Any], required: list[str]) -> dict[str, Any]:
-    return {
-        "required": True,
-        "content": {
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "required": required,
-                    "properties": {
-                        name: {"type": "string", **extra} for name, extra in properties.items()
-                    },
-                }
-            }
-        },
-    }
+    return form_body(properties, required, rules=FORM_RULES)
 
 
 DISCOVERY: dict[str, Any] = {
@@ -140,6 +158,7 @@ TOKEN: dict[str, Any] = {
                 "grant_type": {
                     "enum": ["authorization_code", "refresh_token", "client_credentials"]
                 },
+                # RFC 6749 §3.2: a parameter sent without a value counts as omitted.
                 "code": {},
                 "redirect_uri": {},
                 "code_verifier": {},
@@ -164,7 +183,12 @@ INTROSPECT: dict[str, Any] = {
         "operationId": "introspect_token",
         "security": _BASIC_AUTH,
         "requestBody": _form(
-            {"token": {}, "token_type_hint": {}, "client_id": {}, "client_secret": {}},
+            {
+                "token": {"minLength": 1},
+                "token_type_hint": {},
+                "client_id": {},
+                "client_secret": {},
+            },
             ["token"],
         ),
         "responses": {

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from miniport.common.i18n import N_, LocaleMiddleware
+from miniport.common.openapi import allow_header
 from miniport.shop.orders.reporting import OrderReportWorker
 from miniport.shop.runtime import PlatformClient, ShopRuntime
 from miniport.shop.settings import ShopSettings
@@ -46,12 +47,16 @@ async def _staff_only(request: Request, exc: Exception) -> Response:
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     status_code = exc.status_code if isinstance(exc, StarletteHTTPException) else 404
-    return render_notice(
+    response = render_notice(
         request,
         title=N_("Not found"),
         message=N_("This piece or page is not in the store."),
         status_code=404 if status_code == 422 else status_code,
     )
+    if status_code == 405:
+        # RFC 9110 §15.5.6: a 405 names the methods the page does serve.
+        response.headers["Allow"] = allow_header(request.app.routes, request.scope)
+    return response
 
 
 def create_app(

@@ -9,12 +9,14 @@ ignored.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from miniport.common.clock import utcnow
+from miniport.common.openapi import json_response
 from miniport.host.mini_program_cards.webhooks import changes_cards, record_event
 from miniport.host.runtime import HostRuntime
 from miniport.host.settings import WEBHOOK_PATH
@@ -22,7 +24,7 @@ from miniport.sdk import verify_webhook
 from miniport.sdk.errors import WebhookVerificationError
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -38,7 +40,62 @@ def _record(runtime: HostRuntime, webhook_id: str, event_type: str) -> bool:
     return fresh
 
 
-@router.post(WEBHOOK_PATH)
+def _error(description: str) -> dict[str, Any]:
+    return json_response(
+        description,
+        {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    )
+
+
+# The one JSON endpoint of the host, in its ``/openapi.json``: what a platform (or anyone)
+# may send and every answer it can get.
+OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["type", "timestamp", "data"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "timestamp": {"type": "string"},
+                        "data": {"type": "object"},
+                    },
+                }
+            }
+        },
+    },
+    "responses": {
+        "200": json_response(
+            "Received (`duplicate`: this webhook-id had been received before)",
+            {
+                "type": "object",
+                "required": ["received", "duplicate"],
+                "properties": {
+                    "received": {"type": "boolean"},
+                    "duplicate": {"type": "boolean"},
+                },
+            },
+        ),
+        "401": _error("Not signed by the platform, tampered with, or too old"),
+        "404": _error("This host has no webhook secret configured"),
+        "413": _error(f"The body is larger than {MAX_BODY_BYTES // 1024} KiB"),
+    },
+}
+
+
+@router.post(
+    WEBHOOK_PATH,
+    include_in_schema=True,
+    summary="The platform's signed events (Standard Webhooks)",
+    tags=["Webhooks"],
+    openapi_extra=OPENAPI,
+)
 async def platform_webhook(request: Request) -> JSONResponse:
     runtime: HostRuntime = request.app.state.runtime
     secret = runtime.settings.webhook_secret

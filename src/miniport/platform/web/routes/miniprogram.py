@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from miniport.common import openapi
 from miniport.common.clock import utcnow
 from miniport.common.db import before_commit
 from miniport.platform.miniprogram_api import (
@@ -200,33 +201,47 @@ _FAILURE = Answer(
 )
 
 
+# A refusal: any errcode but 0. Successes either carry ``errcode: 0`` or (the token and the
+# code exchange, as this API family answers them) no errcode at all but their own required
+# fields; so exactly one branch of each ``oneOf`` below matches any answer.
+_REFUSAL: dict[str, Any] = {
+    "type": "object",
+    "required": ["errcode", "errmsg"],
+    "properties": {
+        "errcode": {"type": "integer", "not": {"const": 0}},
+        "errmsg": {"type": "string"},
+    },
+}
+
+
+def _ok(properties: dict[str, Any], required: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A success that carries ``errcode: 0`` and ``errmsg: "ok"`` beside ``properties``."""
+    return {
+        "type": "object",
+        "required": ["errcode", "errmsg", *(required if required is not None else properties)],
+        "properties": {
+            "errcode": {"type": "integer", "const": 0},
+            "errmsg": {"type": "string"},
+            **properties,
+        },
+    }
+
+
+def _errcode_responses(success: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "200": {
+            "description": "The answer, or a refusal as {errcode, errmsg} (always HTTP 200)",
+            "content": {"application/json": {"schema": {"oneOf": [success, _REFUSAL]}}},
+        }
+    }
+
+
 def _errcode_docs(summary: str, operation_id: str, success: dict[str, Any]) -> dict[str, Any]:
     return {
         "tags": [TAG],
         "summary": summary,
         "operationId": operation_id,
-        "responses": {
-            "200": {
-                "description": "The answer, or a refusal as {errcode, errmsg} (always HTTP 200)",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "oneOf": [
-                                success,
-                                {
-                                    "type": "object",
-                                    "required": ["errcode", "errmsg"],
-                                    "properties": {
-                                        "errcode": {"type": "integer"},
-                                        "errmsg": {"type": "string"},
-                                    },
-                                },
-                            ]
-                        }
-                    }
-                },
-            }
-        },
+        "responses": _errcode_responses(success),
     }
 
 
@@ -234,21 +249,25 @@ def _strings(*names: str) -> dict[str, Any]:
     return {name: {"type": "string"} for name in names}
 
 
+_ACCESS_TOKEN: dict[str, Any] = {
+    "type": "object",
+    "required": ["access_token", "expires_in"],
+    "properties": {"access_token": {"type": "string"}, "expires_in": {"type": "integer"}},
+}
+
+
 LAUNCH_DOCS: dict[str, Any] = {
     "post": {
         **_errcode_docs(
             "Launch a mini program with a user's run ticket",
             "wxa_launch",
-            {
-                "type": "object",
-                "properties": {
-                    "errcode": {"type": "integer"},
-                    "errmsg": {"type": "string"},
+            _ok(
+                {
                     **_strings("launch_url", "code"),
                     "expires_in": {"type": "integer"},
                     "scene": {"type": "integer"},
-                },
-            },
+                }
+            ),
         ),
         "parameters": [
             {"name": "access_token", "in": "query", "required": True, "schema": {"type": "string"}}
@@ -273,7 +292,11 @@ JSCODE2SESSION_DOCS: dict[str, Any] = {
         **_errcode_docs(
             "Exchange a launch code for openid, unionid and a session key",
             "sns_jscode2session",
-            {"type": "object", "properties": _strings("openid", "session_key", "unionid")},
+            {
+                "type": "object",
+                "required": ["openid", "session_key"],
+                "properties": _strings("openid", "session_key", "unionid"),
+            },
         ),
         "parameters": [
             {"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
@@ -297,7 +320,10 @@ def install(app: PlatformApp, runtime: PlatformRuntime) -> MiniProgramHotPaths:
 
 
 def _inputs(
-    query: tuple[str, ...] = (), body: dict[str, Any] | None = None, required: tuple[str, ...] = ()
+    success: dict[str, Any],
+    query: tuple[str, ...] = (),
+    body: dict[str, Any] | None = None,
+    required: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The OpenAPI description of a route that reads its own query and JSON body (so that
     clients and the fuzz test know what to send); the routes still check every value."""
@@ -305,10 +331,23 @@ def _inputs(
         "parameters": [
             {"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
             for name in query
-        ]
+        ],
+        "responses": _errcode_responses(success),
     }
     if body is not None:
-        schema = {"type": "object", "required": list(required), "properties": body}
+        # ``params``: an optional field sent as null counts as absent; a required text may
+        # not be empty.
+        properties = {
+            name: (
+                {**field, "minLength": 1}
+                if name in required and field.get("type") == "string"
+                else field
+                if name in required
+                else {"anyOf": [field, {"type": "null"}]}
+            )
+            for name, field in body.items()
+        }
+        schema = {"type": "object", "required": list(required), "properties": properties}
         extra["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": schema}},
@@ -331,7 +370,7 @@ def _in_transaction(runtime: PlatformRuntime, work: Callable[[Session], T]) -> T
 @router.get(
     "/cgi-bin/token",
     summary="Mini-program access token (client_credential)",
-    openapi_extra=_inputs(query=("grant_type", "appid", "secret")),
+    openapi_extra=_inputs(_ACCESS_TOKEN, query=("grant_type", "appid", "secret")),
 )
 def cgi_token(request: Request) -> Response:
     runtime, query = get_runtime(request), _query(request)
@@ -355,6 +394,7 @@ def cgi_token(request: Request) -> Response:
     "/cgi-bin/stable_token",
     summary="Stable mini-program access token",
     openapi_extra=_inputs(
+        _ACCESS_TOKEN,
         body={
             "grant_type": _STRING,
             "appid": _STRING,
@@ -411,6 +451,7 @@ async def _with_access_token(request: Request, call: _TokenCall, *, writes: bool
     "/wxa/generate_urllink",
     summary="Generate a URL link to a mini-program page",
     openapi_extra=_inputs(
+        _ok(_strings("url_link")),
         query=("access_token",),
         body={
             "path": _STRING,
@@ -430,7 +471,21 @@ async def wxa_generate_urllink(request: Request) -> Response:
     "/wxa/query_urllink",
     summary="Describe a URL link",
     openapi_extra=_inputs(
-        query=("access_token",), body={"url_link": _STRING}, required=("url_link",)
+        _ok(
+            {
+                "url_link_info": {
+                    "type": "object",
+                    "properties": {
+                        **_strings("appid", "path", "query", "env_version"),
+                        "create_time": _INTEGER,
+                        "expire_time": _INTEGER,
+                    },
+                }
+            }
+        ),
+        query=("access_token",),
+        body={"url_link": _STRING},
+        required=("url_link",),
     ),
 )
 async def wxa_query_urllink(request: Request) -> Response:
@@ -441,6 +496,13 @@ async def wxa_query_urllink(request: Request) -> Response:
     "/wxa/report_order",
     summary="Report a paid order (attributed to its host app)",
     openapi_extra=_inputs(
+        _ok(
+            {
+                "order_id": _STRING,
+                "host_client_id": {"type": ["string", "null"]},
+                "duplicate": {"type": "boolean"},
+            }
+        ),
         query=("access_token",),
         body={
             "openid": _STRING,
@@ -456,7 +518,12 @@ async def wxa_report_order(request: Request) -> Response:
     return await _with_access_token(request, orders.report_order, writes=True)
 
 
-@router.get("/urllink/{slug}", summary="What a URL link opens (a page for people)")
+@router.get(
+    "/urllink/{slug}",
+    summary="What a URL link opens (a page for people)",
+    response_class=HTMLResponse,
+    responses={404: openapi.html("No such link, or it has expired")},
+)
 def urllink_page(request: Request, slug: str) -> HTMLResponse:
     """Hosts resolve links through the API; this page is for a person who opens one elsewhere."""
     runtime = get_runtime(request)

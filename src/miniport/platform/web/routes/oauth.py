@@ -8,11 +8,10 @@ are served by ``web.fastpath`` in front of FastAPI, over the same domain functio
 from __future__ import annotations
 
 import json
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miniport.common.clock import utcnow
 from miniport.common.csrf import verify_csrf
@@ -36,14 +35,13 @@ from miniport.platform.oauth.errors import (
 )
 from miniport.platform.registry.lookup import find_host_app, find_mini_program
 from miniport.platform.runtime import PlatformRuntime
+from miniport.platform.web import oauth_docs
 from miniport.platform.web.deps import DbSession, OptionalSignIn, RuntimeDep, bearer_token
 from miniport.platform.web.errors import NO_STORE
 from miniport.platform.web.forms import form_params, query_params, single_values
 from miniport.platform.web.templating import render
 
 router = APIRouter(tags=["OpenID Connect"])
-
-Authorization = Annotated[str | None, Header()]
 
 
 def _json(body: object, status_code: int = 200) -> Response:
@@ -178,8 +176,18 @@ async def _authorize_params(http: Request) -> dict[str, list[str]]:
 
 
 # One route per method: a single GET+POST route would give both the same OpenAPI operation id.
-@router.get("/authorize", summary="Authorization endpoint (code flow + PKCE)")
-@router.post("/authorize", summary="Authorization endpoint, form-encoded (OIDC Core §3.1.2.1)")
+@router.get(
+    "/authorize",
+    summary="Authorization endpoint (code flow + PKCE)",
+    response_class=HTMLResponse,
+    openapi_extra=oauth_docs.AUTHORIZE_GET,
+)
+@router.post(
+    "/authorize",
+    summary="Authorization endpoint, form-encoded (OIDC Core §3.1.2.1)",
+    response_class=HTMLResponse,
+    openapi_extra=oauth_docs.AUTHORIZE_POST,
+)
 async def authorize(
     http: Request, db: DbSession, runtime: RuntimeDep, signin: OptionalSignIn
 ) -> Response:
@@ -213,7 +221,12 @@ def _unseal_trusted(
     return request
 
 
-@router.get("/authorize/resume", summary="Continue an authorization after sign-in")
+@router.get(
+    "/authorize/resume",
+    summary="Continue an authorization after sign-in",
+    response_class=HTMLResponse,
+    openapi_extra=oauth_docs.AUTHORIZE_RESUME,
+)
 def authorize_resume(
     http: Request, db: DbSession, runtime: RuntimeDep, signin: OptionalSignIn
 ) -> Response:
@@ -224,7 +237,13 @@ def authorize_resume(
     return _proceed(http, db, runtime, request, signin)
 
 
-@router.post("/authorize/consent", summary="The user's answer on the consent page")
+@router.post(
+    "/authorize/consent",
+    summary="The user's answer on the consent page",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=oauth_docs.AUTHORIZE_CONSENT,
+)
 async def authorize_consent(
     http: Request, db: DbSession, runtime: RuntimeDep, signin: OptionalSignIn
 ) -> Response:
@@ -254,12 +273,15 @@ async def authorize_consent(
 # --- revocation and userinfo (token and introspection: ``web.fastpath``) ---------------
 
 
-@router.post("/revoke", summary="RFC 7009 token revocation")
-async def revoke_token(
-    http: Request, db: DbSession, runtime: RuntimeDep, authorization: Authorization = None
-) -> Response:
+@router.post(
+    "/revoke",
+    summary="RFC 7009 token revocation",
+    response_class=Response,
+    openapi_extra=oauth_docs.REVOKE,
+)
+async def revoke_token(http: Request, db: DbSession, runtime: RuntimeDep) -> Response:
     form = single_values(await form_params(http))
-    host = client_auth.authenticate(runtime.host_apps, authorization, form)
+    host = client_auth.authenticate(runtime.host_apps, http.headers.get("authorization"), form)
     revoked = revoke.revoke(
         db,
         caller_client_id=host.client_id,
@@ -273,18 +295,22 @@ async def revoke_token(
     return Response(status_code=200, headers=NO_STORE)
 
 
-@router.get("/userinfo", summary="OIDC UserInfo")
-@router.post("/userinfo", summary="OIDC UserInfo (token in a form body)")
-async def userinfo_endpoint(
-    http: Request, runtime: RuntimeDep, authorization: Authorization = None
-) -> Response:
-    value = bearer_token(authorization)
-    if (
-        value is None
-        and http.method == "POST"
-        and http.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+@router.get("/userinfo", summary="OIDC UserInfo", openapi_extra=oauth_docs.USERINFO_GET)
+@router.post(
+    "/userinfo",
+    summary="OIDC UserInfo (token in a form body)",
+    openapi_extra=oauth_docs.USERINFO_POST,
+)
+async def userinfo_endpoint(http: Request, runtime: RuntimeDep) -> Response:
+    value = bearer_token(http.headers.get("authorization"))
+    if http.method == "POST" and http.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
     ):
-        value = single_values(await form_params(http)).get("access_token")
+        in_form = single_values(await form_params(http)).get("access_token")
+        if in_form is not None and value is not None:
+            # RFC 6750 §3.1: more than one method of sending the token is invalid_request.
+            raise InvalidRequest("send the access token in one way, not two")
+        value = value or in_form
     now = utcnow()
     info = token_store.lookup(runtime.tokens, runtime.read_engine, value, now) if value else None
     return _json(userinfo.claims(info, identifiers=runtime.identifiers, now=now))

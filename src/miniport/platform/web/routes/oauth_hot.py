@@ -88,7 +88,10 @@ class OAuthHotPaths:
         )
 
     async def token(self, request: Request) -> Answer:
-        form = single_values(await form_params(request))
+        # RFC 6749 §3.2: parameters sent without a value are treated as omitted, so an empty
+        # client_secret beside the Authorization header is not a second authentication.
+        sent = single_values(await form_params(request))
+        form = {name: value for name, value in sent.items() if value}
         host = client_auth.authenticate(
             self.runtime.host_apps, request.headers.get("authorization"), form
         )

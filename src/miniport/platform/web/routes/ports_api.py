@@ -23,6 +23,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -37,7 +38,13 @@ from miniport.platform.ports import api, lifecycle
 from miniport.platform.ports.check import PortChecker
 from miniport.platform.ports.lifecycle import Reason
 from miniport.platform.ports.models import Port
-from miniport.platform.ports.states import Actor, ActorKind, PortPolicy, ReasonCategory
+from miniport.platform.ports.states import (
+    Actor,
+    ActorKind,
+    PortPolicy,
+    PortState,
+    ReasonCategory,
+)
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.web import openapi_docs
 from miniport.platform.web.deps import DbSession, ReadDbSession, RuntimeDep
@@ -73,33 +80,31 @@ router = APIRouter(tags=["Ports"], dependencies=[Depends(_utf8_body)])
 MAX_INT32 = 2_147_483_647
 
 # Text a person typed: no control characters other than line breaks and tabs (PostgreSQL
-# refuses NUL outright, and nothing else has a use in a reason).
+# refuses NUL outright, and nothing else has a use in a reason). Checked as sent, and only
+# then stripped: so the documented pattern and length are exactly what is refused.
 _TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# The same, with at least one character that stripping keeps: not blank. The class lists
+# every character ``str.strip`` removes (Python's whitespace; ``\s`` differs among regex
+# engines, and the server, the schema's readers and its fuzzer use three).
+_VISIBLE = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NOT_BLANK_PATTERN = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*" + _VISIBLE + r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+)
+
+
+_STRIP = AfterValidator(str.strip)
 ApplyReason = Annotated[
     str,
-    StringConstraints(
-        strict=True,
-        strip_whitespace=True,
-        min_length=1,
-        max_length=api.MAX_APPLY_REASON,
-        pattern=_TEXT_PATTERN,
-    ),
+    StringConstraints(strict=True, max_length=api.MAX_APPLY_REASON, pattern=_NOT_BLANK_PATTERN),
+    _STRIP,
 ]
 Message = Annotated[
     str,
-    StringConstraints(
-        strict=True,
-        strip_whitespace=True,
-        min_length=1,
-        max_length=api.MAX_MESSAGE,
-        pattern=_TEXT_PATTERN,
-    ),
+    StringConstraints(strict=True, max_length=api.MAX_MESSAGE, pattern=_NOT_BLANK_PATTERN),
+    _STRIP,
 ]
 OptionalMessage = Annotated[
-    str,
-    StringConstraints(
-        strict=True, strip_whitespace=True, max_length=api.MAX_MESSAGE, pattern=_TEXT_PATTERN
-    ),
+    str, StringConstraints(strict=True, max_length=api.MAX_MESSAGE, pattern=_TEXT_PATTERN), _STRIP
 ]
 Appid = Annotated[
     str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -108,12 +113,24 @@ UserKey = Annotated[
     str,
     StringConstraints(
         strict=True,
-        strip_whitespace=True,
-        min_length=1,
         max_length=128,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
+        pattern=r"^[^\x00-\x1f\x7f]*" + _VISIBLE + r"[^\x00-\x1f\x7f]*$",
     ),
+    _STRIP,
 ]
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema counts 3.0 as an integer (a number with a zero fractional part), so the
+    API takes it as 3; booleans and strings stay refused."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+# Last in each ``Annotated``: placed before the bounds, pydantic writes them into the schema
+# as ``ge``/``le`` instead of ``minimum``/``maximum``.
+_WHOLE = BeforeValidator(_whole_number)
 
 
 def _in_utc(value: dt.datetime) -> dt.datetime:
@@ -126,9 +143,15 @@ def _in_utc(value: dt.datetime) -> dt.datetime:
 
 
 TrialEnd = Annotated[AwareDatetime, AfterValidator(_in_utc)]
-Version = Annotated[StrictInt, Field(ge=1, le=MAX_INT32)]
+Version = Annotated[StrictInt, Field(ge=1, le=MAX_INT32), _WHOLE]
 PortId = Annotated[int, Path(ge=1, le=MAX_INT32, description="The port's id.")]
-StateFilter = Annotated[str | None, Query(max_length=16, description="Only ports in this state.")]
+StateFilter = Annotated[
+    str | None,
+    Query(
+        description="Only ports in this state.",
+        json_schema_extra={"enum": [state.value for state in PortState]},
+    ),
+]
 Authorization = Annotated[str | None, Header()]
 AccessToken = Annotated[
     str | None,
@@ -187,10 +210,10 @@ class PolicyBody(Strict):
 
 
 class StagingBody(Strict):
-    rollout_percent: Annotated[StrictInt, Field(ge=0, le=100)]
+    rollout_percent: Annotated[StrictInt, Field(ge=0, le=100), _WHOLE]
     allow_list: Annotated[list[UserKey], Field(max_length=lifecycle.MAX_ALLOW_LIST)]
     trial_ends_at: TrialEnd | None
-    daily_launch_quota: Annotated[StrictInt, Field(ge=0, le=MAX_INT32)] | None
+    daily_launch_quota: Annotated[StrictInt, Field(ge=0, le=MAX_INT32), _WHOLE] | None
     expected_version: Version | None = None
 
 

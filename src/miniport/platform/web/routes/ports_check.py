@@ -107,6 +107,7 @@ def _too_large() -> BodyTooLarge:
 
 
 _ERROR = {"$ref": "#/components/schemas/ErrorBody"}
+_NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"  # as ``ports.check`` refuses them
 OPENAPI: dict[str, Any] = {
     "post": {
         "tags": ["Ports"],
@@ -139,6 +140,7 @@ OPENAPI: dict[str, Any] = {
                                 "type": "string",
                                 "minLength": 1,
                                 "maxLength": MAX_USER_KEY,
+                                "pattern": _NO_CONTROL_CHARACTERS,
                             },
                             "items": {
                                 "type": "array",
@@ -148,6 +150,7 @@ OPENAPI: dict[str, Any] = {
                                     "type": "string",
                                     "minLength": 1,
                                     "maxLength": MAX_ITEM_LENGTH,
+                                    "pattern": _NO_CONTROL_CHARACTERS,
                                 },
                             },
                         },
