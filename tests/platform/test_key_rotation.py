@@ -50,7 +50,7 @@ def test_rotation_keeps_old_tokens_verifiable(platform_url: str, runtime: Platfo
         old_token = _id_token(platform_url, world, browser)
         before = _jwks(platform_url)
         with runtime.sessions() as session, session.begin():
-            rotate(session, actor=Actor.system())
+            rotate(session, cipher=runtime.cipher, actor=Actor.system())
         after = _jwks(platform_url)
         new_token = _id_token(platform_url, world, browser)
     finally:
@@ -62,7 +62,7 @@ def test_rotation_keeps_old_tokens_verifiable(platform_url: str, runtime: Platfo
     assert _verified_kid(new_token, after) in new_kids - old_kids
     # A second rotation retires the first generation; the second still verifies.
     with runtime.sessions() as session, session.begin():
-        rotate(session, actor=Actor.system())
+        rotate(session, cipher=runtime.cipher, actor=Actor.system())
     final = _jwks(platform_url)
     assert not (old_kids & {key["kid"] for key in final["keys"]})
     assert _verified_kid(new_token, final) in new_kids

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from miniport.common.db import make_engine, make_sessionmaker
 from miniport.common.migrate import ensure_current
 from miniport.platform.accounts.passwords import PasswordHasher
+from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.columns import verify_readable
 from miniport.platform.settings import PlatformSettings
 
 
@@ -29,6 +31,16 @@ class PlatformDatabase:
             memory_cost=self.settings.argon2_memory_cost,
             parallelism=self.settings.argon2_parallelism,
         )
+
+    def data_cipher(self, session: Session) -> DataCipher:
+        """The at-rest cipher, once every sealed value was seen to open with it.
+
+        Checked in the caller's ``session``: a command that seals with a wrong key would
+        leave values the server then refuses to start with.
+        """
+        cipher = self.settings.data_cipher()
+        verify_readable(session, cipher)
+        return cipher
 
 
 @contextmanager

@@ -15,6 +15,8 @@ from miniport.common.checkpoints import WalCheckpointer
 from miniport.common.db import make_engine, make_sessionmaker, on_commit_changes, read_only_engine
 from miniport.common.migrate import ensure_current
 from miniport.platform.accounts.passwords import PasswordHasher
+from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.columns import verify_readable
 from miniport.platform.bus import ChangeBus
 from miniport.platform.bus.factory import make_bus
 from miniport.platform.identifiers import IdentifierDeriver
@@ -37,6 +39,9 @@ class PlatformRuntime:
     read_engine: Engine
     read_sessions: sessionmaker[Session]
     identifiers: IdentifierDeriver
+    # Opens signing keys (when the keyring loads) and webhook secrets (when a delivery is
+    # signed); never on a request.
+    cipher: DataCipher
     keyring: Keyring
     passwords: PasswordHasher
     cookie_key: bytes
@@ -61,6 +66,11 @@ class PlatformRuntime:
             ensure_current("platform", engine)
         sessions = make_sessionmaker(engine)
         read_engine = read_only_engine(engine)
+        cipher = settings.data_cipher()
+        # A wrong or missing at-rest key refuses the start, rather than failing later in
+        # every token request or webhook delivery.
+        with make_sessionmaker(read_engine)() as session:
+            verify_readable(session, cipher)
         bus = make_bus(settings)
         runtime = cls(
             settings=settings,
@@ -69,7 +79,8 @@ class PlatformRuntime:
             read_engine=read_engine,
             read_sessions=make_sessionmaker(read_engine),
             identifiers=IdentifierDeriver(settings.identifier_key()),
-            keyring=Keyring(sessions),
+            cipher=cipher,
+            keyring=Keyring(sessions, cipher=cipher),
             passwords=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
                 memory_cost=settings.argon2_memory_cost,
