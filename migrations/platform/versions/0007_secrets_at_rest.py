@@ -48,7 +48,8 @@ def _cipher() -> DataCipher:
         raise AtRestKeyError(
             "the platform database holds signing keys or webhook secrets to convert, which "
             "needs the at-rest key: run `miniport db upgrade platform` (it reads "
-            "MINIPORT_PLATFORM_DATA_KEY, or the key generated into the data directory)"
+            "MINIPORT_PLATFORM_DATA_KEY, or the key generated into the data directory); "
+            "Alembic run by hand needs it as the config attribute data_cipher"
         )
     return cipher
 

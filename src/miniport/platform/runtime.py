@@ -15,7 +15,7 @@ from miniport.common.checkpoints import WalCheckpointer
 from miniport.common.db import make_engine, make_sessionmaker, on_commit_changes, read_only_engine
 from miniport.common.migrate import ensure_current
 from miniport.platform.accounts.passwords import PasswordHasher
-from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.cipher import AtRestKeyError, DataCipher
 from miniport.platform.atrest.columns import verify_readable
 from miniport.platform.bus import ChangeBus
 from miniport.platform.bus.factory import make_bus
@@ -69,8 +69,12 @@ class PlatformRuntime:
         cipher = settings.data_cipher()
         # A wrong or missing at-rest key refuses the start, rather than failing later in
         # every token request or webhook delivery.
-        with make_sessionmaker(read_engine)() as session:
-            verify_readable(session, cipher)
+        try:
+            with make_sessionmaker(read_engine)() as session:
+                verify_readable(session, cipher)
+        except AtRestKeyError:
+            engine.dispose()  # no connection left for the garbage collector to close
+            raise
         bus = make_bus(settings)
         runtime = cls(
             settings=settings,
