@@ -21,6 +21,7 @@ from miniport.cli import app
 from miniport.common.db import make_engine, make_sessionmaker, read_only_engine
 from miniport.common.migrate import current_revision
 from miniport.common.tokens import digest
+from miniport.platform.atrest import DataCipher
 from miniport.platform.keys.keyring import Keyring
 from miniport.platform.keys.models import SigningKey
 from miniport.platform.registry.lookup import authenticate_host_app, authenticate_mini_program
@@ -69,6 +70,10 @@ class Cli:
         assert set(payload) == {"error"}
         message: str = payload["error"]
         return message
+
+    def data_cipher(self) -> DataCipher:
+        """The at-rest cipher the commands use: the key generated into the data directory."""
+        return PlatformSettings(data_dir=self.data_dir, environment="test").data_cipher()
 
     def stored_bytes(self) -> bytes:
         """Every byte the database keeps on disk (main file and write-ahead log)."""
@@ -374,8 +379,11 @@ def _jwks_kids(keyring: Keyring) -> set[str]:
 def test_keys_rotate_keeps_the_old_key_in_jwks_then_retires_it(migrated: Cli) -> None:
     engine = make_engine(migrated.database_url)
     try:
-        keyring = Keyring(  # what a server does on first start
-            make_sessionmaker(engine), make_sessionmaker(read_only_engine(engine))
+        # What a server does on first start.
+        keyring = Keyring(
+            make_sessionmaker(engine),
+            make_sessionmaker(read_only_engine(engine)),
+            cipher=migrated.data_cipher(),
         )
         original = _jwks_kids(keyring)
         assert len(original) == 2  # one RS256, one ES256

@@ -36,9 +36,11 @@ from miniport.host.accounts.models import User as HostUser
 from miniport.host.accounts.passwords import PasswordHasher as HostHasher
 from miniport.host.brand_accounts.models import BrandAccount
 from miniport.platform.accounts.models import StaffMembership, StaffRole, User
+from miniport.platform.atrest.columns import webhook_secret
 from miniport.platform.ports.models import Port, PortTransition
 from miniport.platform.registry.lookup import authenticate_host_app, authenticate_mini_program
 from miniport.platform.registry.models import HostApp, MiniProgram
+from miniport.platform.settings import PlatformSettings
 from miniport.shop.catalog.models import Product
 from miniport.shop.sessions.entry import MINI_PROGRAM_PAGES
 from tests.support.servers import free_port
@@ -81,6 +83,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> SeededWorld:
 
 def test_the_platform_knows_the_article_s_parties(world: SeededWorld) -> None:
     layout = world.layout
+    platform_settings = world.service("platform").settings()
+    assert isinstance(platform_settings, PlatformSettings)
+    cipher = platform_settings.data_cipher()
     with database(world, "platform") as session:
         people = select(User.username, StaffMembership.role).outerjoin(
             StaffMembership, StaffMembership.user_id == User.id
@@ -97,7 +102,10 @@ def test_the_platform_knows_the_article_s_parties(world: SeededWorld) -> None:
             assert authenticate_host_app(session, seeded.client_id, seeded.client_secret)
             # The host app was given the very secret the platform signs its webhooks with.
             assert seeded.webhook_secret and seeded.webhook_secret.startswith("whsec_")
-            assert world.service(slug).values["webhook_secret"] == host.webhook_secret
+            assert world.service(slug).values["webhook_secret"] == seeded.webhook_secret
+            # ... and keeps it only sealed, under the platform's at-rest key.
+            assert host.webhook_secret and "whsec_" not in host.webhook_secret
+            assert webhook_secret(cipher, host) == seeded.webhook_secret
 
         for slug, name in (("gucci", "GUCCI古驰线上旗舰店"), ("louis-vuitton", "LOUIS VUITTON")):
             seeded_mp = world.credentials.mini_program(slug)

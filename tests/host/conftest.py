@@ -136,7 +136,11 @@ def join_host_to_platform(runtime: PlatformRuntime, world: World, host_url: str)
         host = admin.get_host_app(session, world.client_id)
         host.redirect_uris = [*host.redirect_uris, host_url + "/auth/callback"]
         secret = partner_webhooks.set_webhook_url(
-            session, host, host_url + "/webhooks/platform", actor=Actor.system()
+            session,
+            host,
+            host_url + "/webhooks/platform",
+            cipher=runtime.cipher,
+            actor=Actor.system(),
         )
     assert secret is not None
     return secret

@@ -189,7 +189,7 @@ def test_a_close_webhook_turns_the_card_plain_at_once(joined: Joined, browser: B
     assert cards_of(search(browser, joined).text)["gucci"] is True  # now cached for 30 s
 
     close_port(joined)
-    deliver_due(joined.runtime.sessions, utcnow())
+    deliver_due(joined.runtime.sessions, utcnow(), cipher=joined.runtime.cipher)
 
     assert cards_of(search(browser, joined).text)["gucci"] is False
 

@@ -111,7 +111,7 @@ def test_a_rotation_made_by_a_silent_process_is_used_after_the_interval(
     silent_engine = make_engine(runtime.settings.database_url)
     try:
         with make_sessionmaker(silent_engine)() as session, session.begin():
-            new_kids = set(rotate(session, actor=Actor.system()))
+            new_kids = set(rotate(session, cipher=runtime.cipher, actor=Actor.system()))
     finally:
         silent_engine.dispose()
     deadline = time.monotonic() + 10

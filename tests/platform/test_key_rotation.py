@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -11,8 +12,10 @@ from joserfc.jwk import KeySet
 from miniport.platform.keys.keyring import rotate
 from miniport.platform.ports.states import Actor
 from miniport.platform.runtime import PlatformRuntime
+from miniport.platform.settings import PlatformSettings
 from tests.factories import PASSWORD, World, build_world
 from tests.support.oidc import AuthorizeParams, Browser, query_of
+from tests.support.platform_cli import PlatformCli
 
 
 def _id_token(platform_url: str, world: World, browser: Browser) -> str:
@@ -50,7 +53,7 @@ def test_rotation_keeps_old_tokens_verifiable(platform_url: str, runtime: Platfo
         old_token = _id_token(platform_url, world, browser)
         before = _jwks(platform_url)
         with runtime.sessions() as session, session.begin():
-            rotate(session, actor=Actor.system())
+            rotate(session, cipher=runtime.cipher, actor=Actor.system())
         after = _jwks(platform_url)
         new_token = _id_token(platform_url, world, browser)
     finally:
@@ -62,7 +65,28 @@ def test_rotation_keeps_old_tokens_verifiable(platform_url: str, runtime: Platfo
     assert _verified_kid(new_token, after) in new_kids - old_kids
     # A second rotation retires the first generation; the second still verifies.
     with runtime.sessions() as session, session.begin():
-        rotate(session, actor=Actor.system())
+        rotate(session, cipher=runtime.cipher, actor=Actor.system())
     final = _jwks(platform_url)
     assert not (old_kids & {key["kid"] for key in final["keys"]})
     assert _verified_kid(new_token, final) in new_kids
+
+
+def test_a_rotation_by_the_command_line_reaches_a_running_server_at_once(
+    platform_url: str, platform_settings: PlatformSettings
+) -> None:
+    """``miniport keys rotate`` announces itself on the bus: no wait for the refresh interval
+    (30 s by default, far longer than this test waits)."""
+    assert platform_settings.keys_refresh_seconds >= 30
+    before = {key["kid"] for key in httpx.get(f"{platform_url}/jwks.json").json()["keys"]}
+    cli = PlatformCli(platform_settings)
+    try:
+        rotated = cli.json("keys", "rotate")
+    finally:
+        cli.close()
+    deadline = time.monotonic() + 5
+    served = before
+    while not set(rotated["active"]) <= served and time.monotonic() < deadline:
+        time.sleep(0.05)
+        served = {key["kid"] for key in httpx.get(f"{platform_url}/jwks.json").json()["keys"]}
+    assert set(rotated["active"]) <= served
+    assert before <= served

@@ -187,7 +187,7 @@ def test_keys_rotated_on_the_platform_are_fetched_once_when_a_new_kid_appears(
         before = sign_in(platform_url, host, world)
         assert wire.count("/jwks.json") == 1
         with runtime.sessions() as session, session.begin():
-            rotate(session, actor=Actor.system())
+            rotate(session, cipher=runtime.cipher, actor=Actor.system())
 
         after = sign_in(platform_url, host, world)
         assert wire.count("/jwks.json") == 2

@@ -83,6 +83,7 @@ def port_closed_delivery(
             session,
             admin.get_host_app(session, world.client_id),
             receiver.url,
+            cipher=runtime.cipher,
             actor=Actor.system(),
         )
     assert secret is not None

@@ -29,6 +29,13 @@ class PlatformCli:
             "LOGNAME": os_user,
             "USER": os_user,
         }
+        # The at-rest keys, when the test configures them rather than letting one generate.
+        if settings.data_key is not None:
+            self.env["MINIPORT_PLATFORM_DATA_KEY"] = settings.data_key.get_secret_value()
+        if settings.data_key_previous:
+            self.env["MINIPORT_PLATFORM_DATA_KEY_PREVIOUS"] = ",".join(
+                key.get_secret_value() for key in settings.data_key_previous
+            )
         self.engine = make_engine(settings.database_url)
 
     def close(self) -> None:

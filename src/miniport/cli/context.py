@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from miniport.common.db import make_engine, make_sessionmaker
+from miniport.common.db import make_engine, make_sessionmaker, on_commit_changes
 from miniport.common.migrate import ensure_current
 from miniport.platform.accounts.passwords import PasswordHasher
+from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.columns import verify_readable
+from miniport.platform.bus.factory import make_bus
 from miniport.platform.settings import PlatformSettings
 
 
@@ -30,6 +33,16 @@ class PlatformDatabase:
             parallelism=self.settings.argon2_parallelism,
         )
 
+    def data_cipher(self, session: Session) -> DataCipher:
+        """The at-rest cipher, once every sealed value was seen to open with it.
+
+        Checked in the caller's ``session``: a command that seals with a wrong key would
+        leave values the server then refuses to start with.
+        """
+        cipher = self.settings.data_cipher()
+        verify_readable(session, cipher)
+        return cipher
+
 
 @contextmanager
 def platform_database() -> Iterator[PlatformDatabase]:
@@ -41,3 +54,15 @@ def platform_database() -> Iterator[PlatformDatabase]:
         yield PlatformDatabase(settings=settings, sessions=make_sessionmaker(engine))
     finally:
         engine.dispose()
+
+
+@contextmanager
+def announcing(db: PlatformDatabase) -> Iterator[PlatformDatabase]:
+    """``db`` with its committed changes announced on the change bus, so running servers
+    reload at once instead of at their next refresh."""
+    bus = make_bus(db.settings)
+    on_commit_changes(db.sessions, bus.publish)
+    try:
+        yield db
+    finally:
+        bus.stop()

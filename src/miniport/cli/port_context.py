@@ -14,11 +14,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from miniport.cli.context import PlatformDatabase, platform_database
+from miniport.cli.context import PlatformDatabase, announcing, platform_database
 from miniport.cli.output import Output
-from miniport.common.db import on_commit_changes
 from miniport.platform.accounts.models import StaffRole
-from miniport.platform.bus.factory import make_bus
 from miniport.platform.ports.states import (
     Actor,
     ActorKind,
@@ -71,13 +69,13 @@ class UsageProblem(PortError):
 @contextmanager
 def changing(out: Output) -> Iterator[PlatformDatabase]:
     """The database, with committed changes announced on the bus; failures reported."""
-    with out.reported(), port_errors_reported(out), platform_database() as db:
-        bus = make_bus(db.settings)
-        on_commit_changes(db.sessions, bus.publish)
-        try:
-            yield db
-        finally:
-            bus.stop()
+    with (
+        out.reported(),
+        port_errors_reported(out),
+        platform_database() as db,
+        announcing(db),
+    ):
+        yield db
 
 
 @contextmanager

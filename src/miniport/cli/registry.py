@@ -17,6 +17,7 @@ from miniport.cli.context import platform_database
 from miniport.cli.output import JsonOption, Output, Payload, record, rows, secret
 from miniport.cli.webhooks import record_with_webhook_secret, webhook_secret_notice
 from miniport.common.db import unit_of_work
+from miniport.platform.atrest.columns import webhook_secret
 from miniport.platform.keys.keyring import SUPPORTED_ALGORITHMS
 from miniport.platform.registry import admin
 
@@ -60,17 +61,20 @@ def brand_create(
     """Register a brand entity."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
+        cipher = db.data_cipher(session)
         row = admin.create_brand(
             session,
             slug=slug,
             name_zh=name_zh,
             name_en=name_en,
             webhook_url=webhook_url,
+            cipher=cipher,
             actor=acting(session, actor),
         )
         payload = payloads.brand(row)
-        if row.webhook_secret:  # generated with the URL; this is its one showing
-            payload["webhook_secret"] = row.webhook_secret
+        signing_secret = webhook_secret(cipher, row)
+        if signing_secret:  # generated with the URL; this is its one showing
+            payload["webhook_secret"] = signing_secret
     out.emit(
         payload, lambda console: record_with_webhook_secret(console, "Brand registered", payload)
     )
@@ -253,6 +257,7 @@ def host_create(
     """Register a host app; prints its client_id and client secret (shown once)."""
     out = Output(json_output)
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
+        cipher = db.data_cipher(session)
         row, new_secret = admin.create_host_app(
             session,
             slug=slug,
@@ -262,11 +267,13 @@ def host_create(
             logo_url=logo_url,
             webhook_url=webhook_url,
             id_token_alg=id_token_alg,
+            cipher=cipher,
             actor=acting(session, actor),
         )
         payload = {**payloads.host_app(row), "client_secret": new_secret}
-        if row.webhook_secret:  # generated with the URL; this is its one showing
-            payload["webhook_secret"] = row.webhook_secret
+        signing_secret = webhook_secret(cipher, row)
+        if signing_secret:  # generated with the URL; this is its one showing
+            payload["webhook_secret"] = signing_secret
     out.emit(payload, lambda console: _host_with_secret(console, "Host app registered", payload))
 
 

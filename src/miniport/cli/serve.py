@@ -11,9 +11,10 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from miniport.cli.output import Output
-from miniport.common.db import make_engine
+from miniport.common.db import make_engine, make_sessionmaker, read_only_engine
 from miniport.common.migrate import current_revision, ensure_current, head_revision, upgrade
 from miniport.host.settings import HostSettings
+from miniport.platform.atrest.columns import verify_readable
 from miniport.platform.settings import PlatformSettings
 from miniport.shop.settings import ShopSettings
 
@@ -38,6 +39,14 @@ def _database_url(service: Service) -> str:
     return PlatformSettings().database_url
 
 
+def _migration_attributes(service: Service) -> dict[str, object]:
+    """What a service's migrations need besides the database (see ``common.migrate``)."""
+    if service is Service.PLATFORM:
+        # Migrations that encrypt existing signing keys and webhook secrets seal with it.
+        return {"data_cipher": PlatformSettings().data_cipher()}
+    return {}
+
+
 def _preflight_platform(out: Output) -> PlatformSettings:
     """Everything that would make every worker fail, checked once, before any worker starts."""
     with out.reported():
@@ -45,11 +54,15 @@ def _preflight_platform(out: Output) -> PlatformSettings:
         engine = make_engine(settings.database_url)
         try:
             ensure_current("platform", engine)
+            # Generate the secrets now, not in racing worker processes.
+            settings.identifier_key()
+            settings.cookie_key()
+            cipher = settings.data_cipher()
+            # A wrong at-rest key is reported once here, not by every worker.
+            with make_sessionmaker(read_only_engine(engine))() as session:
+                verify_readable(session, cipher)
         finally:
             engine.dispose()
-        # Generate the identifier and cookie secrets now, not in racing worker processes.
-        settings.identifier_key()
-        settings.cookie_key()
         return settings
 
 
@@ -101,7 +114,7 @@ def db_upgrade(
             before = current_revision(engine)
         finally:
             engine.dispose()
-        upgrade(service.value, database_url)
+        upgrade(service.value, database_url, attributes=_migration_attributes(service))
         head = head_revision(service.value)
     url = make_url(database_url).render_as_string(hide_password=True)
     if before == head:

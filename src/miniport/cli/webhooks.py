@@ -105,8 +105,12 @@ def webhooks_run(
     """
     out = Output(json_output)
     with out.reported(), platform_database() as db:
+        with db.sessions() as session:
+            cipher = db.data_cipher(session)
         worker = WebhookWorker(
-            db.sessions, poll_seconds=poll_seconds or db.settings.webhook_poll_seconds
+            db.sessions,
+            cipher=cipher,
+            poll_seconds=poll_seconds or db.settings.webhook_poll_seconds,
         )
         if once:
             attempted = worker.run_once()
@@ -246,7 +250,9 @@ def webhooks_set_url(
     with out.reported(), platform_database() as db, unit_of_work(db.sessions) as session:
         who = acting(session, actor)
         partner = _partner(session, host, brand)
-        new_secret = partner_webhooks.set_webhook_url(session, partner, url, actor=who)
+        new_secret = partner_webhooks.set_webhook_url(
+            session, partner, url, cipher=db.data_cipher(session), actor=who
+        )
         payload: dict[str, Any] = _partner_payload(partner) | {"webhook_url": partner.webhook_url}
         if new_secret is not None:
             payload["webhook_secret"] = new_secret
@@ -268,7 +274,9 @@ def webhooks_rotate_secret(
         who = acting(session, actor)
         partner = _partner(session, host, brand)
         payload: dict[str, Any] = _partner_payload(partner) | {
-            "webhook_secret": partner_webhooks.rotate_webhook_secret(session, partner, actor=who)
+            "webhook_secret": partner_webhooks.rotate_webhook_secret(
+                session, partner, cipher=db.data_cipher(session), actor=who
+            )
         }
     out.emit(
         payload,

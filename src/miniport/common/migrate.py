@@ -10,6 +10,7 @@ the check reads the migration files' own ``revision``/``down_revision`` lines an
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,11 +53,22 @@ def alembic_config(service: str, database_url: str) -> Config:
     return config
 
 
-def upgrade(service: str, database_url: str, revision: str = "head") -> None:
-    """Migrate to ``revision``, through our engine so SQLite gets its directory and pragmas."""
+def upgrade(
+    service: str,
+    database_url: str,
+    revision: str = "head",
+    *,
+    attributes: Mapping[str, object] | None = None,
+) -> None:
+    """Migrate to ``revision``, through our engine so SQLite gets its directory and pragmas.
+
+    ``attributes`` reach the migrations as ``context.config.attributes`` (the platform's
+    migrations that encrypt existing values read the at-rest cipher there).
+    """
     from alembic import command  # noqa: PLC0415  (see the module docstring)
 
     config = alembic_config(service, database_url)
+    config.attributes.update(attributes or {})
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:

@@ -202,7 +202,8 @@ def seed_platform(
 ) -> platform_demo.PlatformCredentials:
     settings = config.settings()
     assert isinstance(settings, PlatformSettings)
-    upgrade("platform", settings.database_url)
+    cipher = settings.data_cipher()
+    upgrade("platform", settings.database_url, attributes={"data_cipher": cipher})
     engine = make_engine(settings.database_url)
     try:
         hasher = PasswordHasher(
@@ -211,7 +212,7 @@ def seed_platform(
             parallelism=settings.argon2_parallelism,
         )
         with unit_of_work(make_sessionmaker(engine)) as session:
-            return platform_demo.seed(session, hasher, world)
+            return platform_demo.seed(session, hasher, world, cipher=cipher)
     finally:
         engine.dispose()
 

@@ -22,6 +22,8 @@ from miniport.platform.accounts.memberships import grant
 from miniport.platform.accounts.models import StaffRole
 from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.accounts.users import create_user
+from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.columns import webhook_secret
 from miniport.platform.ports.lifecycle import Reason, apply_for_port, approve
 from miniport.platform.ports.states import Actor, ActorKind, PortState, ReasonCategory
 from miniport.platform.registry.admin import (
@@ -141,8 +143,12 @@ class PlatformCredentials:
         return next(person for person in self.people if person.operator)
 
 
-def seed(session: Session, hasher: PasswordHasher, world: PlatformWorld) -> PlatformCredentials:
+def seed(
+    session: Session, hasher: PasswordHasher, world: PlatformWorld, *, cipher: DataCipher
+) -> PlatformCredentials:
     """Register ``world`` and open its ports (flushed only; the caller commits).
+
+    ``cipher`` seals the webhook secrets of hosts registered with a webhook URL.
 
     Registrations are audited as the platform's own (``Actor.system()``): nobody clicked them.
     """
@@ -157,7 +163,7 @@ def seed(session: Session, hasher: PasswordHasher, world: PlatformWorld) -> Plat
         if person.operator:
             grant(session, username=user.username, role=StaffRole.OPERATOR, actor=SEEDER)
     mini_programs = _register_brands(session, world.brands)
-    hosts = _register_hosts(session, world.hosts)
+    hosts = _register_hosts(session, world.hosts, cipher)
     ports: list[SeededPort] = []
     if world.ports:
         operators = [person.username for person in world.people if person.operator]
@@ -213,7 +219,9 @@ def _register_brands(session: Session, brands: Sequence[BrandSeed]) -> list[Seed
     return seeded
 
 
-def _register_hosts(session: Session, hosts: Sequence[HostSeed]) -> list[SeededHost]:
+def _register_hosts(
+    session: Session, hosts: Sequence[HostSeed], cipher: DataCipher
+) -> list[SeededHost]:
     seeded: list[SeededHost] = []
     for host_seed in hosts:
         host, secret = create_host_app(
@@ -224,6 +232,7 @@ def _register_hosts(session: Session, hosts: Sequence[HostSeed]) -> list[SeededH
             redirect_uris=host_seed.redirect_uris,
             logo_url=host_seed.logo_url,
             webhook_url=host_seed.webhook_url,
+            cipher=cipher,
             actor=SEEDER,
         )
         seeded.append(
@@ -234,7 +243,7 @@ def _register_hosts(session: Session, hosts: Sequence[HostSeed]) -> list[SeededH
                 client_id=host.client_id,
                 client_secret=secret,
                 # Generated with the webhook URL; this is its one showing, for the host's config.
-                webhook_secret=host.webhook_secret,
+                webhook_secret=webhook_secret(cipher, host),
                 redirect_uris=tuple(host.redirect_uris),
             )
         )

@@ -15,6 +15,8 @@ from miniport.common.checkpoints import WalCheckpointer
 from miniport.common.db import make_engine, make_sessionmaker, on_commit_changes, read_only_engine
 from miniport.common.migrate import ensure_current
 from miniport.platform.accounts.passwords import PasswordHasher
+from miniport.platform.atrest.cipher import AtRestKeyError, DataCipher
+from miniport.platform.atrest.columns import verify_readable
 from miniport.platform.bus import ChangeBus
 from miniport.platform.bus.factory import make_bus
 from miniport.platform.identifiers import IdentifierDeriver
@@ -37,6 +39,9 @@ class PlatformRuntime:
     read_engine: Engine
     read_sessions: sessionmaker[Session]
     identifiers: IdentifierDeriver
+    # Opens signing keys (when the keyring loads) and webhook secrets (when a delivery is
+    # signed); never on a request.
+    cipher: DataCipher
     keyring: Keyring
     passwords: PasswordHasher
     cookie_key: bytes
@@ -62,6 +67,15 @@ class PlatformRuntime:
         sessions = make_sessionmaker(engine)
         read_engine = read_only_engine(engine)
         read_sessions = make_sessionmaker(read_engine)
+        cipher = settings.data_cipher()
+        # A wrong or missing at-rest key refuses the start, rather than failing later in
+        # every token request or webhook delivery.
+        try:
+            with read_sessions() as session:
+                verify_readable(session, cipher)
+        except AtRestKeyError:
+            engine.dispose()  # no connection left for the garbage collector to close
+            raise
         bus = make_bus(settings)
         runtime = cls(
             settings=settings,
@@ -70,7 +84,13 @@ class PlatformRuntime:
             read_engine=read_engine,
             read_sessions=read_sessions,
             identifiers=IdentifierDeriver(settings.identifier_key()),
-            keyring=Keyring(sessions, read_sessions, refresh_seconds=settings.keys_refresh_seconds),
+            cipher=cipher,
+            keyring=Keyring(
+                sessions,
+                read_sessions,
+                cipher=cipher,
+                refresh_seconds=settings.keys_refresh_seconds,
+            ),
             passwords=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
                 memory_cost=settings.argon2_memory_cost,

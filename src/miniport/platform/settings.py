@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated, Any
 
-from miniport.common.settings import AccountSettings
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from miniport.common.settings import AccountSettings, check_secret
+from miniport.platform.atrest.cipher import DataCipher
 
 BUS_URL_SCHEMES = (
     "redis://",
@@ -27,6 +30,22 @@ class PlatformSettings(AccountSettings):
         default=None,
         description=(
             "Key for deriving openid/unionid/pairwise sub; generated into data_dir when unset."
+        ),
+    )
+    # Encryption at rest (miniport.platform.atrest): signing keys' private parts and partner
+    # webhook secrets are stored sealed under data_key; the previous keys only still open.
+    data_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key encrypting signing keys and webhook secrets in the database; generated into "
+            "data_dir when unset."
+        ),
+    )
+    data_key_previous: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Earlier at-rest keys, comma-separated: still read, never written. Remove them "
+            "after `miniport keys reencrypt`."
         ),
     )
     check_schema_on_start: bool = True
@@ -77,6 +96,13 @@ class PlatformSettings(AccountSettings):
         default=30.0, gt=0, description="Seconds a resolved URL link is cached."
     )
 
+    @field_validator("data_key_previous", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.replace(" ", ",").split(",") if part]
+        return value
+
     @field_validator("bus_url")
     @classmethod
     def _known_bus(cls, value: str) -> str:
@@ -90,3 +116,11 @@ class PlatformSettings(AccountSettings):
 
     def identifier_key(self) -> bytes:
         return self.load_or_create_secret("identifier", self.identifier_secret).encode()
+
+    def data_cipher(self) -> DataCipher:
+        """The at-rest cipher: seals with ``data_key``, opens with it and the previous keys."""
+        current = self.load_or_create_secret("data", self.data_key)
+        previous = [key.get_secret_value() for key in self.data_key_previous]
+        for value in previous:
+            check_secret(f"{self.service_name} previous data key", value, self.environment)
+        return DataCipher([current, *previous])

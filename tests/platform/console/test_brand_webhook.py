@@ -8,6 +8,7 @@ from contextlib import closing
 import httpx
 from sqlalchemy import select
 
+from miniport.platform.atrest.columns import webhook_secret
 from miniport.platform.audit.changes import fingerprint
 from miniport.platform.audit.models import AuditEntry
 from miniport.platform.registry.lookup import find_brand
@@ -64,7 +65,8 @@ def test_a_brand_member_sets_its_webhook_url_and_rotates_the_secret(
     with runtime.sessions() as session:
         brand = find_brand(session, world.brand_id)
         assert brand is not None
-        assert (brand.webhook_url, brand.webhook_secret) == ("https://gucci.example/v2", new_secret)
+        assert brand.webhook_url == "https://gucci.example/v2"
+        assert webhook_secret(runtime.cipher, brand) == new_secret
     entries = _brand_entries(runtime, world.brand_id)
     assert [(e.action, e.actor_kind, e.actor_id, e.actor_user) for e in entries] == [
         ("brand.webhook_url_changed", "brand", str(world.brand_id), "bella"),

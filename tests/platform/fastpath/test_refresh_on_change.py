@@ -30,7 +30,7 @@ def test_jwks_changes_as_soon_as_a_rotation_commits(
     discovery = httpx.get(f"{platform_url}/.well-known/openid-configuration").json()
     before = _kids(platform_url)
     with runtime.sessions() as session, session.begin():
-        new_kids = set(rotate(session, actor=Actor.system()))
+        new_kids = set(rotate(session, cipher=runtime.cipher, actor=Actor.system()))
     # The "keys" topic reloads the keyring at once, not at its 30 s refresh.
     after = _kids(platform_url)
     assert new_kids <= after and before <= after and after != before

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.clock import utcnow
+from miniport.platform.atrest import DataCipher
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import Actor, ActorKind, ReasonCategory
 from miniport.platform.registry import admin, partner_webhooks
@@ -37,7 +38,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def connect_partners(
-    sessions: sessionmaker[Session], world: World, receiver: Receiver
+    sessions: sessionmaker[Session], world: World, receiver: Receiver, cipher: DataCipher
 ) -> tuple[str, str]:
     """Point the host app (endpoint ``host``) and the brand (``brand``) at the receiver."""
     with sessions() as session, session.begin():
@@ -45,12 +46,14 @@ def connect_partners(
             session,
             admin.get_host_app(session, world.client_id),
             receiver.url("host"),
+            cipher=cipher,
             actor=Actor.system(),
         )
         brand_secret = partner_webhooks.set_webhook_url(
             session,
             admin.get_brand(session, world.brand_id),
             receiver.url("brand"),
+            cipher=cipher,
             actor=Actor.system(),
         )
     assert host_secret is not None and brand_secret is not None
@@ -100,7 +103,7 @@ def event_count(sessions: sessionmaker[Session]) -> int:
 def partners(runtime: PlatformRuntime, receiver: Receiver) -> Partners:
     """A world with an open port whose host and brand receive webhooks; nothing pending."""
     world = build_world(runtime)
-    host_secret, brand_secret = connect_partners(runtime.sessions, world, receiver)
+    host_secret, brand_secret = connect_partners(runtime.sessions, world, receiver, runtime.cipher)
     # The port opened before the partners had webhook URLs: nothing is queued for them.
-    assert deliver_due(runtime.sessions, utcnow()) == 0
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 0
     return Partners(world, port_of(runtime.sessions, world), host_secret, brand_secret)

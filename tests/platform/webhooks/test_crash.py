@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from miniport.common.clock import utcnow
 from miniport.common.db import make_engine, make_sessionmaker
 from miniport.common.migrate import upgrade
+from miniport.platform.atrest import DataCipher
 from miniport.platform.consent.grants import remember_grant
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import ReasonCategory
@@ -101,7 +102,9 @@ class Platform:
 
 
 @contextmanager
-def platform_process(tmp_path: Path) -> Iterator[tuple[Platform, sessionmaker[Session], World]]:
+def platform_process(
+    tmp_path: Path,
+) -> Iterator[tuple[Platform, sessionmaker[Session], World, DataCipher]]:
     settings = make_platform_settings(tmp_path / "platform")
     upgrade("platform", settings.database_url)
     runtime = PlatformRuntime.build(settings)  # only to seed the world; it never delivers
@@ -112,7 +115,7 @@ def platform_process(tmp_path: Path) -> Iterator[tuple[Platform, sessionmaker[Se
     engine: Engine = make_engine(settings.database_url)
     platform = Platform(tmp_path, cli_env(settings))
     try:
-        yield platform, make_sessionmaker(engine), world
+        yield platform, make_sessionmaker(engine), world, settings.data_cipher()
     finally:
         platform.stop()
         engine.dispose()
@@ -139,8 +142,8 @@ def port_of_closed(sessions: sessionmaker[Session], world: World) -> int:
 def test_events_committed_before_a_kill_are_delivered_once_after_restart(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    with platform_process(tmp_path) as (platform, sessions, world):
-        connect_partners(sessions, world, receiver)
+    with platform_process(tmp_path) as (platform, sessions, world, cipher):
+        connect_partners(sessions, world, receiver, cipher)
         with sessions() as session, session.begin():
             remember_grant(
                 session, user_id=world.user_id, client_id=world.client_id,
@@ -195,8 +198,8 @@ def test_events_committed_before_a_kill_are_delivered_once_after_restart(
 def test_a_kill_mid_send_resends_under_the_same_webhook_id(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    with platform_process(tmp_path) as (platform, sessions, world):
-        connect_partners(sessions, world, receiver)
+    with platform_process(tmp_path) as (platform, sessions, world, cipher):
+        connect_partners(sessions, world, receiver, cipher)
         receiver.hold_next.add("host")  # records the request, then never answers it
         platform.start(poll_seconds=0.2)
         close_port(sessions, port_of(sessions, world))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.clock import utcnow
 from miniport.common.migrate import upgrade
+from miniport.platform.atrest import DataCipher
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import Actor, ReasonCategory
 from miniport.platform.registry import admin, partner_webhooks
@@ -57,7 +58,7 @@ def test_closing_a_port_sends_both_partners_a_verified_port_closed_with_the_reas
 ) -> None:
     close_port(runtime.sessions, partners.port_id, text="counterfeit listings reported")
 
-    assert deliver_due(runtime.sessions, utcnow()) == 2
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 2
 
     (to_host,) = receiver.events("host")
     (to_brand,) = receiver.events("brand")
@@ -88,7 +89,8 @@ def test_a_receiver_failing_twice_gets_three_attempts_on_the_backoff_schedule(
     close_port(runtime.sessions, partners.port_id)
     t0 = utcnow()
 
-    assert deliver_due(runtime.sessions, t0) == 2  # host answers 500, brand 200
+    # The host answers 500, the brand 200.
+    assert deliver_due(runtime.sessions, t0, cipher=runtime.cipher) == 2
     host_delivery = _to(runtime, "host")
     assert host_delivery.state == DeliveryState.PENDING
     assert (host_delivery.attempts, host_delivery.last_status) == (1, 500)
@@ -97,18 +99,23 @@ def test_a_receiver_failing_twice_gets_three_attempts_on_the_backoff_schedule(
 
     # Not due yet: nothing is sent a second early.
     assert (
-        deliver_due(runtime.sessions, host_delivery.next_attempt_at - dt.timedelta(seconds=1)) == 0
+        deliver_due(
+            runtime.sessions,
+            host_delivery.next_attempt_at - dt.timedelta(seconds=1),
+            cipher=runtime.cipher,
+        )
+        == 0
     )
 
     t1 = host_delivery.next_attempt_at
-    assert deliver_due(runtime.sessions, t1) == 1
+    assert deliver_due(runtime.sessions, t1, cipher=runtime.cipher) == 1
     host_delivery = _to(runtime, "host")
     assert (host_delivery.attempts, host_delivery.last_status) == (2, 500)
     second_wait = host_delivery.next_attempt_at - t1
     assert dt.timedelta(seconds=24) <= second_wait <= dt.timedelta(seconds=30)
 
     t2 = host_delivery.next_attempt_at
-    assert deliver_due(runtime.sessions, t2) == 1
+    assert deliver_due(runtime.sessions, t2, cipher=runtime.cipher) == 1
     host_delivery = _to(runtime, "host")
     assert host_delivery.state == DeliveryState.DELIVERED
     assert (host_delivery.attempts, host_delivery.last_status) == (3, 200)
@@ -130,7 +137,7 @@ def test_the_schedule_spans_up_to_24_hours_then_gives_up(
     sent_at = []
     while True:
         # rand=0 means no jitter: the longest the schedule can be.
-        deliver_due(runtime.sessions, now, rand=lambda: 0.0)
+        deliver_due(runtime.sessions, now, cipher=runtime.cipher, rand=lambda: 0.0)
         delivery = _to(runtime, "host")
         sent_at.append(now)
         if delivery.state != DeliveryState.PENDING:
@@ -144,7 +151,7 @@ def test_the_schedule_spans_up_to_24_hours_then_gives_up(
     assert waits == [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800]
     assert dt.timedelta(hours=23) < sent_at[-1] - first <= dt.timedelta(hours=24)
     # Given up: no later pass sends it again.
-    assert deliver_due(runtime.sessions, now + dt.timedelta(days=2)) == 0
+    assert deliver_due(runtime.sessions, now + dt.timedelta(days=2), cipher=runtime.cipher) == 0
 
 
 def test_jitter_only_shortens_a_delay() -> None:
@@ -163,7 +170,7 @@ def test_a_receiver_with_another_secret_rejects_the_delivery(
     receiver.secrets["host"] = new_webhook_secret()  # not the one the platform signs with
     close_port(runtime.sessions, partners.port_id)
 
-    deliver_due(runtime.sessions, utcnow())
+    deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher)
 
     assert receiver.events("host") == []
     assert [endpoint for endpoint, _ in receiver.rejected] == ["host"]
@@ -196,14 +203,14 @@ def test_a_resend_carries_the_same_webhook_id(
     runtime: PlatformRuntime, partners: Partners, receiver: Receiver
 ) -> None:
     close_port(runtime.sessions, partners.port_id)
-    deliver_due(runtime.sessions, utcnow())
+    deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher)
     (first,) = receiver.events("host")
 
     with runtime.sessions() as session, session.begin():
         queued = resend_event(session, first.webhook_id, utcnow(), actor=Actor.system())
         assert len(queued) == 2
         assert all(d.state == DeliveryState.PENDING and d.attempts == 0 for d in queued)
-    assert deliver_due(runtime.sessions, utcnow()) == 2
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 2
 
     copies = receiver.events("host")
     assert len(copies) == 2
@@ -222,17 +229,22 @@ def test_resend_revives_a_failed_delivery_with_a_fresh_schedule(
             .where(WebhookDelivery.id == host_delivery.id)
             .values(state=DeliveryState.FAILED, attempts=MAX_ATTEMPTS, last_error="HTTP 503")
         )
-    assert deliver_due(runtime.sessions, utcnow()) == 1  # only the brand's
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 1  # only the brand's
 
     with runtime.sessions() as session, session.begin():
         revived = resend(session, host_delivery.id, utcnow(), actor=Actor.system())
         assert (revived.state, revived.attempts, revived.last_error) == ("pending", 0, None)
-    assert deliver_due(runtime.sessions, utcnow()) == 1
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 1
     assert len(receiver.events("host", "port.closed")) == 1
 
 
 def _race_workers(
-    sessions: sessionmaker[Session], client_id: str, receiver: Receiver, *, workers: int = 4
+    sessions: sessionmaker[Session],
+    client_id: str,
+    receiver: Receiver,
+    cipher: DataCipher,
+    *,
+    workers: int = 4,
 ) -> None:
     """Queue 40 events, let ``workers`` threads deliver at the same instant; each goes once."""
     now = utcnow()
@@ -249,7 +261,7 @@ def _race_workers(
 
     def work() -> None:
         start.wait()
-        counts.append(deliver_due(sessions, utcnow()))
+        counts.append(deliver_due(sessions, utcnow(), cipher=cipher))
 
     threads = [threading.Thread(target=work) for _ in range(workers)]
     for thread in threads:
@@ -265,7 +277,7 @@ def _race_workers(
 def test_concurrent_workers_never_send_the_same_attempt(
     runtime: PlatformRuntime, partners: Partners, receiver: Receiver
 ) -> None:
-    _race_workers(runtime.sessions, partners.world.client_id, receiver)
+    _race_workers(runtime.sessions, partners.world.client_id, receiver, runtime.cipher)
 
 
 def test_concurrent_workers_on_postgresql_never_send_the_same_attempt(
@@ -276,8 +288,8 @@ def test_concurrent_workers_on_postgresql_never_send_the_same_attempt(
     runtime = PlatformRuntime.build(settings)
     try:
         world = build_world(runtime)
-        connect_partners(runtime.sessions, world, receiver)
-        _race_workers(runtime.sessions, world.client_id, receiver)
+        connect_partners(runtime.sessions, world, receiver, runtime.cipher)
+        _race_workers(runtime.sessions, world.client_id, receiver, runtime.cipher)
     finally:
         runtime.close()
 
@@ -290,7 +302,7 @@ def test_a_partner_without_a_signing_secret_gets_nothing_unsigned(
         host.webhook_secret = None  # a row registered before webhooks were signed
     close_port(runtime.sessions, partners.port_id)
 
-    deliver_due(runtime.sessions, utcnow())
+    deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher)
 
     assert receiver.events("host") == [] and receiver.rejected == []
     host_delivery = _to(runtime, "host")
@@ -300,9 +312,9 @@ def test_a_partner_without_a_signing_secret_gets_nothing_unsigned(
     with runtime.sessions() as session, session.begin():
         host = admin.get_host_app(session, partners.world.client_id)
         receiver.secrets["host"] = partner_webhooks.rotate_webhook_secret(
-            session, host, actor=Actor.system()
+            session, host, cipher=runtime.cipher, actor=Actor.system()
         )
-    deliver_due(runtime.sessions, host_delivery.next_attempt_at)
+    deliver_due(runtime.sessions, host_delivery.next_attempt_at, cipher=runtime.cipher)
     assert [item.type for item in receiver.events("host")] == ["port.closed"]
 
 
@@ -322,7 +334,7 @@ def test_a_change_that_rolls_back_enqueues_nothing(
         raise RuntimeError("the unit of work fails after the close")
 
     assert event_count(runtime.sessions) == before
-    assert deliver_due(runtime.sessions, utcnow()) == 0
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 0
     assert receiver.received == []
 
 
@@ -331,18 +343,18 @@ def test_pending_events_follow_a_new_webhook_url(
 ) -> None:
     receiver.script["host"] = [502]
     close_port(runtime.sessions, partners.port_id)
-    deliver_due(runtime.sessions, utcnow())
+    deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher)
     receiver.secrets["host-v2"] = partners.host_secret
 
     with runtime.sessions() as session, session.begin():
         host = admin.get_host_app(session, partners.world.client_id)
         assert (
             partner_webhooks.set_webhook_url(
-                session, host, receiver.url("host-v2"), actor=Actor.system()
+                session, host, receiver.url("host-v2"), cipher=runtime.cipher, actor=Actor.system()
             )
             is None
         )
-    deliver_due(runtime.sessions, utcnow() + dt.timedelta(minutes=1))
+    deliver_due(runtime.sessions, utcnow() + dt.timedelta(minutes=1), cipher=runtime.cipher)
 
     assert [item.type for item in receiver.events("host-v2")] == ["port.closed"]
 
@@ -352,14 +364,20 @@ def test_removing_the_url_gives_up_pending_events(
 ) -> None:
     receiver.script["brand"] = [500]
     close_port(runtime.sessions, partners.port_id)
-    deliver_due(runtime.sessions, utcnow())
+    deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher)
 
     with runtime.sessions() as session, session.begin():
         partner_webhooks.set_webhook_url(
-            session, admin.get_brand(session, partners.world.brand_id), "", actor=Actor.system()
+            session,
+            admin.get_brand(session, partners.world.brand_id),
+            "",
+            cipher=runtime.cipher,
+            actor=Actor.system(),
         )
 
-    assert deliver_due(runtime.sessions, utcnow() + dt.timedelta(hours=1)) == 0
+    assert (
+        deliver_due(runtime.sessions, utcnow() + dt.timedelta(hours=1), cipher=runtime.cipher) == 0
+    )
     assert _to(runtime, "brand").state == DeliveryState.FAILED
     # The next change does not even queue a delivery for the brand.
     with runtime.sessions() as session, session.begin():
@@ -385,7 +403,7 @@ def test_suspending_a_host_signs_non_ascii_names_verifiably(
             now=utcnow(),
         )
 
-    assert deliver_due(runtime.sessions, utcnow()) == 2
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 2
 
     (to_host,) = receiver.events("host", "host.suspended")
     (to_brand,) = receiver.events("brand", "host.suspended")

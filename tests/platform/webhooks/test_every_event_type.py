@@ -242,7 +242,7 @@ def test_the_event_goes_to_both_partners_with_its_reason(
         assert payload["data"]["reason"] == case.reason
 
     # Everything queued is due by then (the expiry happened two minutes after ``now``).
-    deliver_due(runtime.sessions, now + dt.timedelta(minutes=5))
+    deliver_due(runtime.sessions, now + dt.timedelta(minutes=5), cipher=runtime.cipher)
 
     assert receiver.rejected == []
     for endpoint in ("host", "brand"):

@@ -43,7 +43,7 @@ def test_the_host_gets_its_pairwise_sub_and_the_brand_its_own_ids(
             identifiers=runtime.identifiers,
         )
 
-    assert deliver_due(runtime.sessions, utcnow()) == 2
+    assert deliver_due(runtime.sessions, utcnow(), cipher=runtime.cipher) == 2
 
     (to_host,) = receiver.events("host", "grant.revoked")
     ids = runtime.identifiers

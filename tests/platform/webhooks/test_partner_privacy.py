@@ -59,7 +59,9 @@ def _two_brands(runtime: PlatformRuntime) -> tuple[World, str]:
             (admin.get_brand(session, world.brand_id), "gucci"),
             (lv, "lv"),
         ):
-            partner_webhooks.set_webhook_url(session, partner, HOOK + name, actor=Actor.system())
+            partner_webhooks.set_webhook_url(
+                session, partner, HOOK + name, cipher=runtime.cipher, actor=Actor.system()
+            )
     return world, lv_store.appid
 
 

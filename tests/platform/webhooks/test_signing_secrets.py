@@ -7,6 +7,7 @@ import base64
 from standardwebhooks import Webhook
 
 from miniport.common.clock import utcnow
+from miniport.platform.atrest.columns import webhook_secret
 from miniport.platform.ports.states import Actor
 from miniport.platform.registry import admin, partner_webhooks
 from miniport.platform.runtime import PlatformRuntime
@@ -41,6 +42,7 @@ def test_registering_with_a_webhook_url_generates_a_secret(runtime: PlatformRunt
             name_zh="普拉达",
             name_en="Prada",
             webhook_url="https://prada.example/hooks",
+            cipher=runtime.cipher,
             actor=Actor.system(),
         )
         host, _ = admin.create_host_app(
@@ -50,14 +52,17 @@ def test_registering_with_a_webhook_url_generates_a_secret(runtime: PlatformRunt
             name_en="Dianping",
             redirect_uris=["https://dianping.example/cb"],
             webhook_url="https://dianping.example/hooks",
+            cipher=runtime.cipher,
             actor=Actor.system(),
         )
         bare = admin.create_brand(
             session, slug="fendi", name_zh="芬迪", name_en="Fendi", actor=Actor.system()
         )
-        assert brand.webhook_secret and host.webhook_secret
-        assert len(_key_bytes(brand.webhook_secret)) == 32
-        assert brand.webhook_secret != host.webhook_secret
+        brand_secret = webhook_secret(runtime.cipher, brand)
+        host_secret = webhook_secret(runtime.cipher, host)
+        assert brand_secret and host_secret
+        assert len(_key_bytes(brand_secret)) == 32
+        assert brand_secret != host_secret
         assert bare.webhook_secret is None
 
 
@@ -67,18 +72,27 @@ def test_the_first_url_brings_a_secret_a_changed_url_keeps_it(runtime: PlatformR
         host = admin.get_host_app(session, world.client_id)
         assert host.webhook_secret is None
         first = partner_webhooks.set_webhook_url(
-            session, host, "https://xhs.example/hooks", actor=Actor.system()
+            session, host, "https://xhs.example/hooks", cipher=runtime.cipher, actor=Actor.system()
         )
-        assert first is not None and host.webhook_secret == first
+        assert first is not None and webhook_secret(runtime.cipher, host) == first
         assert (
             partner_webhooks.set_webhook_url(
-                session, host, "https://xhs.example/hooks/v2", actor=Actor.system()
+                session,
+                host,
+                "https://xhs.example/hooks/v2",
+                cipher=runtime.cipher,
+                actor=Actor.system(),
             )
             is None
         )
-        assert host.webhook_secret == first
-        assert partner_webhooks.set_webhook_url(session, host, "", actor=Actor.system()) is None
-        assert host.webhook_url is None and host.webhook_secret == first
+        assert webhook_secret(runtime.cipher, host) == first
+        assert (
+            partner_webhooks.set_webhook_url(
+                session, host, "", cipher=runtime.cipher, actor=Actor.system()
+            )
+            is None
+        )
+        assert host.webhook_url is None and webhook_secret(runtime.cipher, host) == first
 
 
 def test_rotating_replaces_the_secret_at_once(runtime: PlatformRuntime) -> None:
@@ -86,8 +100,14 @@ def test_rotating_replaces_the_secret_at_once(runtime: PlatformRuntime) -> None:
     with runtime.sessions() as session, session.begin():
         brand = admin.get_brand(session, world.brand_id)
         first = partner_webhooks.set_webhook_url(
-            session, brand, "https://gucci.example/hooks", actor=Actor.system()
+            session,
+            brand,
+            "https://gucci.example/hooks",
+            cipher=runtime.cipher,
+            actor=Actor.system(),
         )
-        rotated = partner_webhooks.rotate_webhook_secret(session, brand, actor=Actor.system())
-        assert rotated != first and brand.webhook_secret == rotated
+        rotated = partner_webhooks.rotate_webhook_secret(
+            session, brand, cipher=runtime.cipher, actor=Actor.system()
+        )
+        assert rotated != first and webhook_secret(runtime.cipher, brand) == rotated
         assert len(_key_bytes(rotated)) == 32

@@ -8,6 +8,9 @@ retires keys that were already previous.
 Workers hold the keys in memory; a rotation announces itself on the change bus, and a worker
 also re-reads the table once its view is ``refresh_seconds`` old, so a rotation made where no
 bus reaches (a silent process) is seen within that interval.
+
+Private JWKs are stored sealed by the at-rest cipher (``miniport.platform.atrest``), bound to
+their kid; they are opened only when the keys are loaded, never per request.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from miniport.common.clock import utcnow
 from miniport.common.db import mark_changed
 from miniport.common.tokens import new_secret
+from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.columns import open_private_jwk, seal_private_jwk
 from miniport.platform.audit.changes import record_change
 from miniport.platform.keys.models import SigningKey
 from miniport.platform.ports.states import Actor
@@ -46,20 +51,19 @@ def _generate(alg: str) -> Key:
     raise ValueError(f"unsupported signing algorithm {alg}")
 
 
-def _new_row(alg: str) -> SigningKey:
+def _new_row(alg: str, cipher: DataCipher) -> SigningKey:
     key = _generate(alg)
     kid = f"{alg.lower()}-{utcnow():%Y%m%d}-{new_secret(6)}"
-    return SigningKey(
-        kid=kid, alg=alg, private_jwk=json.dumps(key.as_dict(private=True)), state="active"
-    )
+    private_jwk = seal_private_jwk(cipher, kid, key.as_dict(private=True))
+    return SigningKey(kid=kid, alg=alg, private_jwk=private_jwk, state="active")
 
 
-def ensure_keys(session: Session) -> None:
+def ensure_keys(session: Session, *, cipher: DataCipher) -> None:
     """Create an active key for each algorithm that has none (first start)."""
     active = set(session.scalars(select(SigningKey.alg).where(SigningKey.state == "active")))
     for alg in SUPPORTED_ALGORITHMS:
         if alg not in active:
-            session.add(_new_row(alg))
+            session.add(_new_row(alg, cipher))
     session.flush()
 
 
@@ -67,7 +71,9 @@ def _kids(rows: list[SigningKey], state: str) -> list[str]:
     return sorted(row.kid for row in rows if row.state == state)
 
 
-def rotate(session: Session, *, actor: Actor, now: dt.datetime | None = None) -> list[str]:
+def rotate(
+    session: Session, *, cipher: DataCipher, actor: Actor, now: dt.datetime | None = None
+) -> list[str]:
     """Rotate every algorithm's key; returns the new active kids.
 
     Audited as ``keys.rotated`` with the key ids (public: they are in the JWKS), never a key.
@@ -80,7 +86,7 @@ def rotate(session: Session, *, actor: Actor, now: dt.datetime | None = None) ->
             row.state, row.retired_at = "retired", now
         elif row.state == "active":
             row.state = "previous"
-    new_rows = [_new_row(alg) for alg in SUPPORTED_ALGORITHMS]
+    new_rows = [_new_row(alg, cipher) for alg in SUPPORTED_ALGORITHMS]
     session.add_all(new_rows)
     session.flush()
     mark_changed(session, "keys")
@@ -107,7 +113,7 @@ class KeySnapshot:
     jwks_bytes: bytes
 
 
-def _load_snapshot(session: Session) -> KeySnapshot:
+def _load_snapshot(session: Session, cipher: DataCipher) -> KeySnapshot:
     rows = list(
         session.scalars(
             select(SigningKey)
@@ -118,7 +124,7 @@ def _load_snapshot(session: Session) -> KeySnapshot:
     signing: dict[str, tuple[str, Key]] = {}
     keys: list[RSAKey | ECKey | OctKey | OKPKey] = []
     for row in rows:
-        data: dict[str, Any] = json.loads(row.private_jwk)
+        data: dict[str, Any] = open_private_jwk(cipher, row.kid, row.private_jwk)
         data["kid"] = row.kid
         key: Key = RSAKey.import_key(data) if row.alg == "RS256" else ECKey.import_key(data)
         keys.append(key)
@@ -149,20 +155,22 @@ class Keyring:
         sessions: sessionmaker[Session],
         read_sessions: sessionmaker[Session],
         *,
+        cipher: DataCipher,
         refresh_seconds: float = 30.0,
     ) -> None:
         self._read_sessions = read_sessions
+        self._cipher = cipher
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._reloading = False
         with sessions() as session, session.begin():
-            ensure_keys(session)
+            ensure_keys(session, cipher=cipher)
         self._snapshot = self._read()
         self._loaded_at = time.monotonic()
 
     def _read(self) -> KeySnapshot:
         with self._read_sessions() as session:
-            return _load_snapshot(session)
+            return _load_snapshot(session, self._cipher)
 
     def reload(self) -> None:
         """Read the keys now (start-up, tests, and the bus's ``keys`` topic off the loop)."""

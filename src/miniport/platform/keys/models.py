@@ -17,6 +17,7 @@ class SigningKey(PlatformBase):
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     alg: Mapped[str] = mapped_column(String(8))
+    # Sealed by the at-rest cipher, bound to the kid (miniport.platform.atrest.columns).
     private_jwk: Mapped[str] = mapped_column(Text)
     # "active" signs; "previous" only verifies (still in JWKS); "retired" is gone from JWKS.
     state: Mapped[str] = mapped_column(String(16), index=True)

@@ -14,9 +14,10 @@ Credentials are generated here, returned to the caller exactly once, and stored 
 SHA-256 digest (see ``miniport.common.tokens``): nobody, the platform included, can show a
 secret again after it was created or rotated. The one exception is a partner's webhook
 signing secret (``whsec_…``): the platform computes an HMAC with it for every delivery, so it
-is kept usable (see ``miniport.platform.webhooks.signing``); it is still handed to people only
-when it is generated or rotated. Reading ``webhook_secret`` right after ``create_brand`` or
-``create_host_app`` is that one showing.
+is kept usable, sealed by the at-rest cipher (see ``miniport.platform.webhooks.signing``); it
+is still handed to people only when it is generated or rotated. Opening it
+(``atrest.columns.webhook_secret``) right after ``create_brand`` or ``create_host_app`` is
+that one showing.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from miniport.platform.accounts.memberships import grant
 from miniport.platform.accounts.models import StaffMembership, StaffRole, User
 from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.accounts.users import create_user, find_user
+from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.columns import store_webhook_secret
 from miniport.platform.audit.changes import fingerprint, fingerprint_of_digest, record_change
 from miniport.platform.ports.states import Actor
 from miniport.platform.registry.errors import AlreadyRegistered, NotRegistered
@@ -63,6 +66,15 @@ def _flush_unique(session: Session, what: str) -> None:
         session.flush()
     except IntegrityError as error:
         raise AlreadyRegistered(f"{what} is already registered") from error
+
+
+def _first_webhook_secret(partner: Brand | HostApp, cipher: DataCipher | None) -> str:
+    """Generate and store (sealed) the signing secret of a partner registered with a URL."""
+    if cipher is None:
+        raise TypeError("registering a webhook URL needs the at-rest cipher for its secret")
+    secret = new_webhook_secret()
+    store_webhook_secret(cipher, partner, secret)
+    return secret
 
 
 # --- identifiers -----------------------------------------------------------------------------
@@ -94,30 +106,34 @@ def create_brand(
     name_zh: str,
     name_en: str,
     webhook_url: str | None = None,
+    cipher: DataCipher | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> Brand:
-    """Register a brand entity (flushed, not committed); its slug is stored lowercase."""
+    """Register a brand entity (flushed, not committed); its slug is stored lowercase.
+
+    With a ``webhook_url`` it also gets its webhook signing secret, sealed with ``cipher``.
+    """
     brand = Brand(
         slug=clean_slug(slug),
         name_zh=clean_name(name_zh, "name_zh"),
         name_en=clean_name(name_en, "name_en"),
         webhook_url=clean_optional_web_url(webhook_url, "webhook URL"),
     )
-    if brand.webhook_url is not None:
-        brand.webhook_secret = new_webhook_secret()
     if session.scalar(select(Brand.id).where(Brand.slug == brand.slug)) is not None:
         raise AlreadyRegistered(f"a brand with slug {brand.slug!r} already exists", field="slug")
     session.add(brand)
     _flush_unique(session, f"brand slug {brand.slug!r}")
+    # After the flush: the sealed secret is bound to the brand's id.
+    webhook_secret = _first_webhook_secret(brand, cipher) if brand.webhook_url is not None else None
     after: dict[str, Any] = {
         "slug": brand.slug,
         "name_zh": brand.name_zh,
         "name_en": brand.name_en,
         "webhook_url": brand.webhook_url,
     }
-    if brand.webhook_secret:
-        after["webhook_secret"] = fingerprint(brand.webhook_secret)
+    if webhook_secret:
+        after["webhook_secret"] = fingerprint(webhook_secret)
     record_change(
         session,
         actor,
@@ -252,10 +268,14 @@ def create_host_app(
     logo_url: str = "",
     webhook_url: str | None = None,
     id_token_alg: str = "RS256",  # noqa: S107  (an algorithm name, not a password)
+    cipher: DataCipher | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> tuple[HostApp, str]:
-    """Register a host app (an OAuth client); returns it and its client secret, once."""
+    """Register a host app (an OAuth client); returns it and its client secret, once.
+
+    With a ``webhook_url`` it also gets its webhook signing secret, sealed with ``cipher``.
+    """
     secret = new_secret()
     host = HostApp(
         client_id=new_client_id(session),
@@ -269,8 +289,7 @@ def create_host_app(
         webhook_url=clean_optional_web_url(webhook_url, "webhook URL"),
         id_token_signed_response_alg=clean_id_token_alg(id_token_alg),
     )
-    if host.webhook_url is not None:
-        host.webhook_secret = new_webhook_secret()
+    webhook_secret = _first_webhook_secret(host, cipher) if host.webhook_url is not None else None
     if session.scalar(select(HostApp.client_id).where(HostApp.slug == host.slug)) is not None:
         raise AlreadyRegistered(f"a host app with slug {host.slug!r} already exists", field="slug")
     session.add(host)
@@ -286,8 +305,8 @@ def create_host_app(
         "id_token_alg": host.id_token_signed_response_alg,
         "secret": fingerprint(secret),
     }
-    if host.webhook_secret:
-        after["webhook_secret"] = fingerprint(host.webhook_secret)
+    if webhook_secret:
+        after["webhook_secret"] = fingerprint(webhook_secret)
     record_change(
         session, actor, "host.created", target=partner_target(host), at=now or utcnow(), after=after
     )

@@ -23,7 +23,8 @@ class Brand(PlatformBase):
     name_en: Mapped[str] = mapped_column(String(128))
     webhook_url: Mapped[str | None] = mapped_column(String(2048))
     # Standard Webhooks signing key ("whsec_…"). HMAC needs the key itself, so unlike the
-    # credentials the partner presents to us, it cannot be stored as a digest.
+    # credentials the partner presents to us, it cannot be stored as a digest: it is stored
+    # sealed by the at-rest cipher, bound to this row (miniport.platform.atrest.columns).
     webhook_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

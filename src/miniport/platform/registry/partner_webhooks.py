@@ -1,8 +1,9 @@
 """Where a host app or brand receives its webhooks, and the secret they are signed with.
 
 The signing secret (``whsec_…``) is the one credential the platform keeps usable rather than
-as a digest: every delivery is an HMAC with it (``webhooks.signing``). It is handed to people
-only when it is generated or rotated; the audit log records only its fingerprint.
+as a digest: every delivery is an HMAC with it (``webhooks.signing``). It is stored sealed by
+the at-rest cipher (``atrest.columns``), handed to people only when it is generated or
+rotated, and the audit log records only its fingerprint.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from miniport.common.clock import utcnow
+from miniport.platform.atrest.cipher import DataCipher
+from miniport.platform.atrest.columns import store_webhook_secret, webhook_secret
 from miniport.platform.audit.changes import fingerprint, record_change
 from miniport.platform.ports.states import Actor
 from miniport.platform.registry.models import Brand, HostApp
@@ -29,16 +32,22 @@ def partner_target(partner: HostApp | Brand) -> tuple[str, str]:
 
 
 def rotate_webhook_secret(
-    session: Session, partner: HostApp | Brand, *, actor: Actor, now: dt.datetime | None = None
+    session: Session,
+    partner: HostApp | Brand,
+    *,
+    cipher: DataCipher,
+    actor: Actor,
+    now: dt.datetime | None = None,
 ) -> str:
     """Replace a host app's or brand's webhook signing secret; returns the new one, once.
 
     Takes effect at once: the next delivery attempt, including retries of older events, is
     signed with the new secret, so the partner should switch its receiver right away.
     """
-    before = fingerprint(partner.webhook_secret) if partner.webhook_secret else None
+    old = webhook_secret(cipher, partner)
+    before = fingerprint(old) if old else None
     secret = new_webhook_secret()
-    partner.webhook_secret = secret
+    store_webhook_secret(cipher, partner, secret)
     session.flush()
     target = partner_target(partner)
     record_change(
@@ -58,6 +67,7 @@ def set_webhook_url(
     partner: HostApp | Brand,
     url: str | None,
     *,
+    cipher: DataCipher,
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> str | None:
@@ -72,7 +82,8 @@ def set_webhook_url(
     partner.webhook_url = clean_optional_web_url(url, "webhook URL")
     secret: str | None = None
     if partner.webhook_url is not None and not partner.webhook_secret:
-        secret = partner.webhook_secret = new_webhook_secret()
+        secret = new_webhook_secret()
+        store_webhook_secret(cipher, partner, secret)
     kind, partner_id = partner_target(partner)
     retarget_pending(session, partner_kind=kind, partner_id=partner_id, url=partner.webhook_url)
     session.flush()

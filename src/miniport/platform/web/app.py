@@ -39,7 +39,9 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         webhooks = WebhookWorker(
-            runtime.sessions, poll_seconds=runtime.settings.webhook_poll_seconds
+            runtime.sessions,
+            cipher=runtime.cipher,
+            poll_seconds=runtime.settings.webhook_poll_seconds,
         )
         if runtime.settings.webhook_delivery_enabled:
             webhooks.start()

@@ -35,6 +35,8 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from miniport.common.clock import utcnow
+from miniport.platform.atrest.cipher import AtRestKeyError, DataCipher
+from miniport.platform.atrest.columns import webhook_secret
 from miniport.platform.audit.changes import record_change
 from miniport.platform.ports.states import Actor
 from miniport.platform.registry.models import Brand, HostApp
@@ -101,6 +103,8 @@ class _Claim:
     url: str
     body: str
     secret: str | None
+    # Why there is no secret to sign with, when there is none.
+    no_secret: str
     attempts: int
     lease_until: dt.datetime
 
@@ -120,12 +124,25 @@ def event_body(payload: dict[str, object]) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
-def _partner_secret(session: Session, delivery: WebhookDelivery) -> str | None:
+NO_SECRET = "no signing secret: run `miniport webhooks rotate-secret`"  # noqa: S105  (a message)
+
+
+def _partner_secret(
+    session: Session, delivery: WebhookDelivery, cipher: DataCipher
+) -> tuple[str | None, str]:
+    """The partner's signing secret, opened here (off the request path), or why there is none."""
+    partner: HostApp | Brand | None
     if delivery.partner_kind == "host":
-        host = session.get(HostApp, delivery.partner_id)
-        return host.webhook_secret if host else None
-    brand = session.get(Brand, int(delivery.partner_id))
-    return brand.webhook_secret if brand else None
+        partner = session.get(HostApp, delivery.partner_id)
+    else:
+        partner = session.get(Brand, int(delivery.partner_id))
+    if partner is None:
+        return None, NO_SECRET
+    try:
+        return webhook_secret(cipher, partner), NO_SECRET
+    except AtRestKeyError as error:
+        # One partner's unreadable secret fails its own deliveries, not the whole pass.
+        return None, str(error)
 
 
 def _any_due(factory: sessionmaker[Session], now: dt.datetime) -> bool:
@@ -136,7 +153,9 @@ def _any_due(factory: sessionmaker[Session], now: dt.datetime) -> bool:
         return session.scalar(select(WebhookDelivery.id).where(_due(now)).limit(1)) is not None
 
 
-def _claim(factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list[_Claim]:
+def _claim(
+    factory: sessionmaker[Session], now: dt.datetime, limit: int, cipher: DataCipher
+) -> list[_Claim]:
     lease_until = now + LEASE
     with factory() as session, session.begin():
         candidates = (
@@ -165,24 +184,28 @@ def _claim(factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list
             .where(WebhookDelivery.id.in_(claimed))
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         ).all()
-        return [
-            _Claim(
-                delivery_id=delivery.id,
-                event_id=event.id,
-                url=delivery.url,
-                body=event_body(event.payload),
-                secret=_partner_secret(session, delivery),
-                attempts=delivery.attempts,
-                lease_until=lease_until,
+        claims = []
+        for delivery, event in rows:
+            secret, no_secret = _partner_secret(session, delivery, cipher)
+            claims.append(
+                _Claim(
+                    delivery_id=delivery.id,
+                    event_id=event.id,
+                    url=delivery.url,
+                    body=event_body(event.payload),
+                    secret=secret,
+                    no_secret=no_secret,
+                    attempts=delivery.attempts,
+                    lease_until=lease_until,
+                )
             )
-            for delivery, event in rows
-        ]
+        return claims
 
 
 def _send(claim: _Claim, client: httpx.Client) -> _Outcome:
     if not claim.secret:
         # Never send unsigned: the receiver could not tell us from anyone else.
-        return _Outcome(None, "no signing secret: run `miniport webhooks rotate-secret`")
+        return _Outcome(None, claim.no_secret[:MAX_ERROR_LENGTH])
     headers = signed_headers(claim.secret, message_id=claim.event_id, body=claim.body, at=utcnow())
     headers |= {"content-type": "application/json", "user-agent": USER_AGENT}
     try:
@@ -238,6 +261,7 @@ def deliver_due(
     factory: sessionmaker[Session],
     now: dt.datetime,
     *,
+    cipher: DataCipher,
     limit: int = 500,
     timeout: float = REQUEST_TIMEOUT,
     stop: threading.Event | None = None,
@@ -246,7 +270,8 @@ def deliver_due(
     """Send every delivery due at ``now`` (up to ``limit``); returns how many were attempted.
 
     ``now`` decides what is due and when a retry is scheduled; the signature timestamp is
-    always the real clock, since receivers compare it with theirs. Each claim commits on
+    always the real clock, since receivers compare it with theirs. ``cipher`` opens the
+    partners' signing secrets. Each claim commits on
     its own, so this never runs inside a caller's transaction.
     """
     if not _any_due(factory, now):
@@ -270,7 +295,7 @@ def deliver_due(
     try:
         with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="webhook") as pool:
             while attempted < limit and not (stop is not None and stop.is_set()):
-                claims = _claim(factory, now, min(CONCURRENCY, limit - attempted))
+                claims = _claim(factory, now, min(CONCURRENCY, limit - attempted), cipher)
                 if not claims:
                     break
                 # list() waits for the whole batch and re-raises the first error, if any.
@@ -367,10 +392,12 @@ class WebhookWorker:
         self,
         factory: sessionmaker[Session],
         *,
+        cipher: DataCipher,
         poll_seconds: float = 1.0,
         timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.factory = factory
+        self.cipher = cipher
         self.poll_seconds = poll_seconds
         self.timeout = timeout
         self._stop = threading.Event()
@@ -378,7 +405,9 @@ class WebhookWorker:
 
     def run_once(self) -> int:
         try:
-            return deliver_due(self.factory, utcnow(), timeout=self.timeout, stop=self._stop)
+            return deliver_due(
+                self.factory, utcnow(), cipher=self.cipher, timeout=self.timeout, stop=self._stop
+            )
         except Exception:
             # A database restart or a bug in one batch must not end delivery for good; the
             # rows stay pending and the next poll tries again.

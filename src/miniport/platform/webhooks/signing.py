@@ -6,8 +6,9 @@ Python) given the ``whsec_…`` secret it received when its webhook URL was regi
 Why the secret is stored usable, while client secrets and mini-program secrets are stored
 only as digests: those are credentials a partner *presents to us*, so a digest is all we
 need to check them. A webhook signature is an HMAC that *we compute*; HMAC needs the key
-itself, so the platform must be able to read it. It is still shown to people only when it is
-created or rotated, never by ``show`` or ``list``.
+itself, so the platform must be able to read it: it is stored encrypted at rest
+(``miniport.platform.atrest``) and opened only to sign a delivery. It is shown to people
+only when it is created or rotated, never by ``show`` or ``list``.
 """
 
 from __future__ import annotations

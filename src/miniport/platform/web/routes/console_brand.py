@@ -20,7 +20,7 @@ from miniport.platform.registry.admin import (
     list_mini_programs,
     rotate_mini_program_secret,
 )
-from miniport.platform.web.deps import DbSession, ReadDbSession
+from miniport.platform.web.deps import DbSession, ReadDbSession, RuntimeDep
 from miniport.platform.web.routes.console_common import (
     HtmlForm,
     StaffDep,
@@ -52,7 +52,13 @@ def brand_home(request: Request, brand_id: int, staff: StaffDep, db: ReadDbSessi
 
 @router.post("/console/brand/{brand_id}/webhook/{action}")
 def brand_webhook_act(
-    request: Request, brand_id: int, action: str, staff: StaffDep, db: DbSession, form: HtmlForm
+    request: Request,
+    brand_id: int,
+    action: str,
+    staff: StaffDep,
+    db: DbSession,
+    form: HtmlForm,
+    runtime: RuntimeDep,
 ) -> Response:
     """Set or remove the webhook URL (the first URL brings a new signing secret), or rotate
     the signing secret; a new secret is shown in this response only."""
@@ -65,10 +71,17 @@ def brand_webhook_act(
     with refusals():
         if action == "url":
             secret = partner_webhooks.set_webhook_url(
-                db, brand, text_field(form, "webhook_url"), actor=actor, now=now
+                db,
+                brand,
+                text_field(form, "webhook_url"),
+                cipher=runtime.cipher,
+                actor=actor,
+                now=now,
             )
         elif action == "rotate":
-            secret = partner_webhooks.rotate_webhook_secret(db, brand, actor=actor, now=now)
+            secret = partner_webhooks.rotate_webhook_secret(
+                db, brand, cipher=runtime.cipher, actor=actor, now=now
+            )
         else:
             raise Invalid(N_("The form could not be read."))
         db.commit()

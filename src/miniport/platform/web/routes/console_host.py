@@ -23,7 +23,7 @@ from miniport.platform.ports.states import ReasonCategory
 from miniport.platform.registry import partner_webhooks
 from miniport.platform.registry.admin import rotate_host_secret
 from miniport.platform.registry.models import Brand, MiniProgram
-from miniport.platform.web.deps import DbSession, ReadDbSession
+from miniport.platform.web.deps import DbSession, ReadDbSession, RuntimeDep
 from miniport.platform.web.routes.console_common import (
     HtmlForm,
     StaffDep,
@@ -54,7 +54,13 @@ def host_home(request: Request, client_id: str, staff: StaffDep, db: ReadDbSessi
 
 @router.post("/console/host/{client_id}/{action}")
 def host_act(
-    request: Request, client_id: str, action: str, staff: StaffDep, db: DbSession, form: HtmlForm
+    request: Request,
+    client_id: str,
+    action: str,
+    staff: StaffDep,
+    db: DbSession,
+    form: HtmlForm,
+    runtime: RuntimeDep,
 ) -> Response:
     actor = staff.host_actor(client_id)
     check_csrf(request, form)
@@ -84,7 +90,12 @@ def host_act(
             done = "saved"
         elif action == "webhook":
             secret = partner_webhooks.set_webhook_url(
-                db, host, text_field(form, "webhook_url"), actor=actor, now=now
+                db,
+                host,
+                text_field(form, "webhook_url"),
+                cipher=runtime.cipher,
+                actor=actor,
+                now=now,
             )
             if secret is not None:
                 db.commit()
