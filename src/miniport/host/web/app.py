@@ -13,6 +13,7 @@ from miniport.common.i18n import LocaleMiddleware
 from miniport.host.platform_api import PlatformClient
 from miniport.host.runtime import HostRuntime
 from miniport.host.settings import HostSettings
+from miniport.host.web.deps import SESSION_COOKIE
 from miniport.host.web.routes import accounts, artwork, miniprogram, pages, webhooks
 from miniport.host.web.templating import WEB_DIR, build_templates, install_page_errors
 
@@ -44,7 +45,12 @@ def create_app(
     app.state.templates = build_templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_page_errors(app)
-    app.add_middleware(CsrfCookieMiddleware, key=runtime.cookie_key, secure=settings.secure_cookies)
+    app.add_middleware(
+        CsrfCookieMiddleware,
+        key=runtime.cookie_key,
+        secure=settings.secure_cookies,
+        session_cookies=[SESSION_COOKIE],
+    )
     app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     for module in (pages, accounts, miniprogram, webhooks, artwork):
         app.include_router(module.router)

@@ -16,6 +16,7 @@ from miniport.platform.ports.jobs import TrialExpiryJob
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
 from miniport.platform.web import errors, mp_errors, port_errors
+from miniport.platform.web.deps import SESSION_COOKIE
 from miniport.platform.web.fastpath import PlatformApp
 from miniport.platform.web.routes import (
     accounts,
@@ -66,7 +67,12 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
     mp_errors.install(app)
     port_errors.install(app)
     install_page_errors(app)
-    app.add_middleware(CsrfCookieMiddleware, key=runtime.cookie_key, secure=settings.secure_cookies)
+    app.add_middleware(
+        CsrfCookieMiddleware,
+        key=runtime.cookie_key,
+        secure=settings.secure_cookies,
+        session_cookies=[SESSION_COOKIE],
+    )
     app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     app.include_router(oauth.router)
     app.include_router(accounts.router)

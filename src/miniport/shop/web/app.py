@@ -96,7 +96,11 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _not_found)
     app.add_exception_handler(StarletteHTTPException, _not_found)
     app.add_middleware(
-        FramedCsrfCookieMiddleware, key=runtime.cookie_key, secure=settings.secure_cookies
+        FramedCsrfCookieMiddleware,
+        key=runtime.cookie_key,
+        secure=settings.secure_cookies,
+        # The customer's session and the staff's: each form is good only for both as sent.
+        session_cookies=[settings.session_cookie, settings.staff_cookie],
     )
     app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     # Outermost: every response, whatever produced it, says who may frame it.
