@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from miniport.common.control_characters import ControlCharacterGuard, page_refusal
 from miniport.common.csrf import CsrfCookieMiddleware
 from miniport.common.i18n import LocaleMiddleware
 from miniport.host.platform_api import PlatformClient
@@ -15,7 +16,12 @@ from miniport.host.runtime import HostRuntime
 from miniport.host.settings import HostSettings
 from miniport.host.web.deps import SESSION_COOKIE
 from miniport.host.web.routes import accounts, artwork, miniprogram, pages, webhooks
-from miniport.host.web.templating import WEB_DIR, build_templates, install_page_errors
+from miniport.host.web.templating import (
+    WEB_DIR,
+    build_templates,
+    install_page_errors,
+    render_notice,
+)
 
 
 def create_app(
@@ -45,6 +51,8 @@ def create_app(
     app.state.templates = build_templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_page_errors(app)
+    # Innermost, so a refused address still gets a page in the reader's language.
+    app.add_middleware(ControlCharacterGuard, refuse=page_refusal(render_notice))
     app.add_middleware(
         CsrfCookieMiddleware,
         key=runtime.cookie_key,
