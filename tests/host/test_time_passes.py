@@ -67,7 +67,7 @@ def host(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Host]:
     with (
         travelling() as timeline,
         database_for(request, backend) as platform_database,
-        database_for(request, backend) as host_database,
+        database_for(request, backend, "host") as host_database,
     ):
         settings = platform_settings(
             tmp_path / "platform", platform_database, webhook_delivery_enabled=False
@@ -89,7 +89,8 @@ def host(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Host]:
                 webhook_secret=webhook_secret,
                 **overrides,
             )
-            upgrade("host", host_settings.database_url)
+            if host_database is None:
+                upgrade("host", host_settings.database_url)
             engine = make_engine(host_settings.database_url)
             try:
                 with make_sessionmaker(engine)() as session, session.begin():

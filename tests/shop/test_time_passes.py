@@ -67,7 +67,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     with (
         travelling() as timeline,
         database_for(request, backend) as platform_database,
-        database_for(request, backend) as shop_database,
+        database_for(request, backend, "shop") as shop_database,
         ExitStack() as platform_stack,
     ):
         settings = platform_settings(tmp_path / "platform", platform_database)
