@@ -599,10 +599,7 @@ def test_a_spent_daily_launch_quota_is_back_after_midnight_utc(platform: Platfor
     assert launch(platform, ticket)["errcode"] == 0
     assert launch(platform, ticket)["errcode"] == 45009
 
-    today = platform.time.now()
-    platform.time.advance_past(
-        dt.datetime.combine(today.date(), dt.time(), dt.UTC) + dt.timedelta(days=1)
-    )
+    platform.time.advance_past(platform.time.next_utc_midnight())
 
     assert launch(platform, ticket)["errcode"] == 0
 
@@ -620,15 +617,12 @@ def test_a_spent_url_link_quota_is_back_after_midnight_utc(platform: Platform) -
         )
     assert generate_urllink(platform, token, expire_interval=1)["errcode"] == 45009
 
-    platform.time.advance_past(
-        dt.datetime.combine(today.date(), dt.time(), dt.UTC) + dt.timedelta(days=1)
-    )
+    platform.time.advance_past(platform.time.next_utc_midnight())
 
     assert generate_urllink(platform, token, expire_interval=1)["errcode"] == 0
 
 
 def test_force_refresh_is_spaced_thirty_seconds_and_counted_per_day(platform: Platform) -> None:
-    today = platform.time.now()
     assert "access_token" in stable_token(platform, force_refresh=True)
     assert stable_token(platform, force_refresh=True)["errcode"] == 45009  # too soon
     for _ in range(19):
@@ -638,9 +632,7 @@ def test_force_refresh_is_spaced_thirty_seconds_and_counted_per_day(platform: Pl
     spent = stable_token(platform, force_refresh=True)
     assert spent["errcode"] == 45009 and "20 times a day" in spent["errmsg"]
 
-    platform.time.advance_past(
-        dt.datetime.combine(today.date(), dt.time(), dt.UTC) + dt.timedelta(days=1)
-    )
+    platform.time.advance_past(platform.time.next_utc_midnight())
 
     assert "access_token" in stable_token(platform, force_refresh=True)
 

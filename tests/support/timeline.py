@@ -45,6 +45,10 @@ class Timeline:
     def now(self) -> dt.datetime:
         return utcnow()
 
+    def next_utc_midnight(self) -> dt.datetime:
+        """When today ends in UTC, where daily quotas start over."""
+        return dt.datetime.combine(utcnow().date(), dt.time(), dt.UTC) + dt.timedelta(days=1)
+
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass at once, on both clocks."""
         if seconds < 0:
