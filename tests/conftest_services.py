@@ -13,6 +13,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -105,12 +106,23 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, uniquely named PostgreSQL database for one test, dropped afterwards."""
+    with postgres_database(request) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(
+    request: pytest.FixtureRequest, *, template: str | None = None
+) -> Iterator[str]:
+    """One more fresh database, for a test whose services each need one of their own; a
+    copy of the database ``template`` when given (one nobody is connected to)."""
     require_service(request.config, "postgres", request.node.nodeid)
     name = f"miniport_test_{uuid.uuid4().hex[:16]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         yield f"postgresql+psycopg://postgres@{SERVICE_HOST}:{POSTGRES_PORT}/{name}"
         with admin.connect() as connection:
             # FORCE: a pool the test forgot to dispose must not keep the database alive.

@@ -31,10 +31,14 @@ from miniport.demo.world import (
     PLATFORM_USER,
     STORE_OF_HOST,
     SeededWorld,
+    host_config,
+    platform_config,
+    shop_config,
 )
 from miniport.host.accounts.models import User as HostUser
 from miniport.host.accounts.passwords import PasswordHasher as HostHasher
 from miniport.host.brand_accounts.models import BrandAccount
+from miniport.host.settings import HostSettings
 from miniport.platform.accounts.models import StaffMembership, StaffRole, User
 from miniport.platform.atrest.columns import webhook_secret
 from miniport.platform.ports.models import Port, PortTransition
@@ -43,6 +47,7 @@ from miniport.platform.registry.models import HostApp, MiniProgram
 from miniport.platform.settings import PlatformSettings
 from miniport.shop.catalog.models import Product
 from miniport.shop.sessions.entry import MINI_PROGRAM_PAGES
+from miniport.shop.settings import ShopSettings
 from tests.support.servers import free_port
 
 MINIPORT = Path(sys.executable).with_name("miniport")
@@ -172,6 +177,36 @@ def test_each_server_reads_exactly_the_settings_the_demo_seeded_with(
         assert from_env.database_url.startswith(f"sqlite:///{world.layout.data_dir}")
 
 
+def test_refresh_intervals_in_the_shell_reach_the_servers_and_nothing_else_does(
+    world: SeededWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # How a test idles a demo past every interval in a minute; a database URL stays out.
+    monkeypatch.setenv("MINIPORT_PLATFORM_KEYS_REFRESH_SECONDS", "2")
+    monkeypatch.setenv("MINIPORT_PLATFORM_DATABASE_URL", "postgresql+psycopg://prod/platform")
+    monkeypatch.setenv("MINIPORT_HOST_CHECK_CACHE_SECONDS", "3")
+    monkeypatch.setenv("MINIPORT_SHOP_ORDER_REPORT_SECONDS", "4")
+    layout, credentials = world.layout, world.credentials
+    configs = {
+        "platform": platform_config(layout),
+        "xiaohongshu": host_config(layout, "xiaohongshu", credentials),
+        "gucci": shop_config(layout, "gucci", credentials),
+    }
+    platform = configs["platform"].settings()
+    assert isinstance(platform, PlatformSettings)
+    assert platform.keys_refresh_seconds == 2
+    assert platform.database_url.startswith(f"sqlite:///{layout.data_dir}")
+    host = configs["xiaohongshu"].settings()
+    assert isinstance(host, HostSettings) and host.check_cache_seconds == 3
+    shop = configs["gucci"].settings()
+    assert isinstance(shop, ShopSettings) and shop.order_report_seconds == 4
+    environments = {key: child_environment(config) for key, config in configs.items()}
+    assert environments["platform"]["MINIPORT_PLATFORM_KEYS_REFRESH_SECONDS"] == "2"
+    assert environments["xiaohongshu"]["MINIPORT_HOST_CHECK_CACHE_SECONDS"] == "3"
+    assert environments["gucci"]["MINIPORT_SHOP_ORDER_REPORT_SECONDS"] == "4"
+    assert environments["platform"]["MINIPORT_PLATFORM_DATABASE_URL"].startswith("sqlite:///")
+    assert "MINIPORT_HOST_CHECK_CACHE_SECONDS" not in environments["platform"]
+
+
 def test_the_shops_name_the_host_apps_and_let_them_frame_the_store(world: SeededWorld) -> None:
     for store in ("gucci", "louis-vuitton"):
         values = world.service(store).values
@@ -221,13 +256,18 @@ def test_a_busy_port_is_refused_before_anything_is_deleted(tmp_path: Path) -> No
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
+        # Every other port free: a demo running on the default ports (`make demo` in another
+        # terminal) must not change what this one is told.
+        others = {
+            f"MINIPORT_DEMO_{key.upper().replace('-', '_')}_PORT": str(free_port())
+            for key in SERVICE_KEYS
+            if key != "jd"
+        }
         result = CliRunner().invoke(
-            app,
-            ["demo", "--data-dir", str(data_dir), "--jd-port", str(port)],
-            env={"MINIPORT_DEMO_PLATFORM_PORT": str(free_port())},
+            app, ["demo", "--data-dir", str(data_dir), "--jd-port", str(port)], env=others
         )
     assert result.exit_code == 1
-    assert f"port {port} (jd)" in result.stderr and "already in use" in result.stderr
+    assert f"port {port} (jd) on 127.0.0.1 is already in use" in result.stderr
     assert (data_dir / "platform.db").read_text() == "a running demo's database"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -132,8 +133,16 @@ def phone(chromium: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[RunningDemo]:
     """A fresh ``miniport demo`` (same processes, databases and seeding) on free ports."""
+    with demo_on_free_ports(tmp_path / "demo") as running:
+        yield running
+
+
+@contextmanager
+def demo_on_free_ports(data_dir: Path) -> Iterator[RunningDemo]:
+    """``miniport demo``'s start-up, on free ports: beside a demo a person runs on the
+    default ones, it neither fails nor disturbs that one."""
     layout = DemoLayout(
-        data_dir=tmp_path / "demo",
+        data_dir=data_dir,
         platform_port=free_port(),
         xiaohongshu_port=free_port(),
         jd_port=free_port(),

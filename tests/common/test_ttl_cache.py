@@ -23,7 +23,7 @@ class _Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
     fake = _Clock()
     # Only the module's own clock moves; nothing else in the process sees it.
-    monkeypatch.setattr(ttl_cache, "time", SimpleNamespace(monotonic=fake))
+    monkeypatch.setattr(ttl_cache, "clock", SimpleNamespace(monotonic=fake))
     return fake
 
 

@@ -78,6 +78,11 @@ def shop_port() -> int:
 
 @pytest.fixture
 def shop_world(runtime: PlatformRuntime, shop_port: int) -> ShopWorld:
+    return register_store(runtime, shop_port)
+
+
+def register_store(runtime: PlatformRuntime, shop_port: int) -> ShopWorld:
+    """The platform's test world, and the store on ``shop_port`` as one of its mini programs."""
     world = build_world(runtime)
     with runtime.sessions() as session, session.begin():
         mini_program, secret = create_mini_program(
@@ -107,15 +112,28 @@ def shop_settings(
     shop_port: int,
     frame_origins: list[str],
 ) -> ShopSettings:
-    settings = make_shop_settings(
+    return seeded_store_settings(
         tmp_path / "shop",
+        platform_url,
+        shop_world,
+        shop_port,
         frame_ancestors=frame_origins,
+    )
+
+
+def seeded_store_settings(
+    data_dir: Path, platform_url: str, shop_world: ShopWorld, shop_port: int, **overrides: Any
+) -> ShopSettings:
+    """Settings of the registered store, its database seeded with Gucci's catalogue."""
+    settings = make_shop_settings(
+        data_dir,
         base_url=f"http://127.0.0.1:{shop_port}",
         platform_url=platform_url,
         appid=shop_world.appid,
         app_secret=shop_world.app_secret,
         # The platform's launch URL names the host by client id; a slug is mapped too.
         host_names={shop_world.world.client_id: "小红书", "xiaohongshu": "小红书"},
+        **overrides,
     )
     seed_database(settings.database_url, instance="gucci")
     return settings

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from typing import Generic, TypeVar
+
+from miniport.common import clock
 
 V = TypeVar("V")
 
@@ -39,13 +40,13 @@ class TtlCache(Generic[V]):
         """(True, value) for a live entry, also when the value cached is None (a miss
         remembered); (False, None) otherwise."""
         hit = self._entries.get(key)
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] < clock.monotonic():
             return False, None
         return True, hit[1]
 
     def get(self, key: str) -> V | None:
         hit = self._entries.get(key)
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] < clock.monotonic():
             return None
         return hit[1]
 
@@ -62,7 +63,7 @@ class TtlCache(Generic[V]):
                 return  # cleared while the value was being read: it may predate the change
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()
-            self._entries[key] = (time.monotonic() + ttl, value)
+            self._entries[key] = (clock.monotonic() + ttl, value)
 
     def clear(self) -> None:
         with self._lock:

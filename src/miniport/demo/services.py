@@ -47,10 +47,39 @@ READY_PATHS = {
 }
 
 
+# The only settings a demo takes from the shell that starts it: how often each service
+# refreshes what it holds in memory (``MINIPORT_PLATFORM_KEYS_REFRESH_SECONDS=2 miniport
+# demo``). Every other ``MINIPORT_*`` variable is kept away from the demo's servers, so a
+# production database URL in a person's shell cannot reach them; these only change how soon a
+# demo notices what it would notice anyway, which lets a test idle it past every interval.
+TUNABLE: dict[ServiceKind, tuple[str, ...]] = {
+    ServiceKind.PLATFORM: (
+        "keys_refresh_seconds",
+        "registry_cache_seconds",
+        "card_cache_seconds",
+        "link_cache_seconds",
+        "trial_expiry_interval",
+        "webhook_poll_seconds",
+    ),
+    ServiceKind.HOST: ("check_cache_seconds",),
+    ServiceKind.SHOP: ("order_report_seconds",),
+}
+
+
 def env_prefix(kind: ServiceKind) -> str:
     prefix = SETTINGS[kind].model_config.get("env_prefix")
     assert isinstance(prefix, str)  # every service settings class declares one
     return prefix
+
+
+def tuning(kind: ServiceKind, environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``TUNABLE`` settings of ``kind`` that ``environ`` sets, as their settings' values."""
+    prefix = env_prefix(kind)
+    return {
+        name: environ[prefix + name.upper()]
+        for name in TUNABLE[kind]
+        if prefix + name.upper() in environ
+    }
 
 
 def env_value(value: object) -> str:

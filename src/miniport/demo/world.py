@@ -14,6 +14,7 @@ and the credentials each service needs from what the platform generated while se
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 from miniport.common.db import make_engine, make_sessionmaker, unit_of_work
 from miniport.common.migrate import upgrade
 from miniport.demo.layout import DemoLayout
-from miniport.demo.services import ServiceConfig, ServiceKind
+from miniport.demo.services import ServiceConfig, ServiceKind, tuning
 from miniport.host import seed as host_seed
 from miniport.host import settings as host_settings
 from miniport.host.settings import HostSettings
@@ -125,6 +126,8 @@ def _common(layout: DemoLayout, kind: ServiceKind, key: str) -> dict[str, Any]:
     }
     if layout.cheap_hashing and kind is not ServiceKind.SHOP:
         values.update(CHEAP_ARGON2)
+    # Read once, here: seeding and the server's own process then use the very same values.
+    values.update(tuning(kind, os.environ))
     return values
 
 

@@ -12,9 +12,9 @@ import base64
 import datetime as dt
 import hmac
 import threading
-import time
 from collections import deque
 
+from miniport.common import clock
 from miniport.common.tokens import digest, keyed_digest
 
 MAX_FAILURES = 5
@@ -69,11 +69,11 @@ class SigninThrottle:
 
     def blocked(self, address: str) -> bool:
         with self._lock:
-            return len(self._recent(address, time.monotonic())) >= self.limit
+            return len(self._recent(address, clock.monotonic())) >= self.limit
 
     def failed(self, address: str) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = clock.monotonic()
             self._recent(address, now).append(now)
             # Forget addresses whose failures have all aged out, so the map stays small.
             for stale in [

@@ -11,10 +11,10 @@ answer fetched before a close can never be cached after it.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from miniport.common import clock as clocks
 from miniport.sdk.models import PortCheck
 
 MAX_ENTRIES = 50_000
@@ -29,16 +29,16 @@ class Snapshot:
 
 
 class CheckCache:
-    def __init__(self, *, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, ttl: float, clock: Callable[[], float] | None = None) -> None:
         self._ttl = ttl
-        self._clock = clock
+        self._clock = clock  # None: the project's monotonic clock, read at each call
         self._entries: dict[tuple[str, str], tuple[float, PortCheck]] = {}
         self._lock = threading.Lock()
         self._generation = 0
         self._epoch = 0
 
     def lookup(self, user_key: str, items: Iterable[str]) -> Snapshot:
-        now = self._clock()
+        now = self._now()
         with self._lock:
             found = {}
             for item in items:
@@ -50,7 +50,7 @@ class CheckCache:
     def store(self, user_key: str, results: Iterable[PortCheck], *, generation: int) -> None:
         if self._ttl <= 0:
             return
-        expires = self._clock() + self._ttl
+        expires = self._now() + self._ttl
         with self._lock:
             if generation != self._generation:
                 return  # cleared meanwhile: these answers may predate the change
@@ -58,6 +58,9 @@ class CheckCache:
                 self._entries.clear()
             for result in results:
                 self._entries[(user_key, result.item)] = (expires, result)
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else clocks.monotonic()
 
     def clear(self) -> None:
         with self._lock:

@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from joserfc.jwk import ECKey, KeySet, OctKey, OKPKey, RSAKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from miniport.common import clock
 from miniport.common.clock import utcnow
 from miniport.common.db import mark_changed
 from miniport.common.tokens import new_secret
@@ -166,7 +166,7 @@ class Keyring:
         with sessions() as session, session.begin():
             ensure_keys(session, cipher=cipher)
         self._snapshot = self._read()
-        self._loaded_at = time.monotonic()
+        self._loaded_at = clock.monotonic()
 
     def _read(self) -> KeySnapshot:
         with self._read_sessions() as session:
@@ -174,13 +174,13 @@ class Keyring:
 
     def reload(self) -> None:
         """Read the keys now (start-up, tests, and the bus's ``keys`` topic off the loop)."""
-        started = time.monotonic()
+        started = clock.monotonic()
         snapshot = self._read()
         with self._lock:
             self._snapshot, self._loaded_at = snapshot, started
 
     def current(self) -> KeySnapshot:
-        if time.monotonic() - self._loaded_at > self._refresh_seconds:
+        if clock.monotonic() - self._loaded_at > self._refresh_seconds:
             self._reload_in_background()
         return self._snapshot
 
@@ -199,7 +199,7 @@ class Keyring:
             # on the next request (a database that is down would get a thread per request).
             log.exception("reloading the signing keys failed; keeping the loaded ones")
             with self._lock:
-                self._loaded_at = time.monotonic()
+                self._loaded_at = clock.monotonic()
         finally:
             with self._lock:
                 self._reloading = False

@@ -44,6 +44,9 @@ def _take_statement(dialect: str) -> Executable:
                 set_={"count": counter.c.count + 1},
                 where=counter.c.count < bindparam("counter_limit"),
             )
+            # Without it psycopg's rowcount of an INSERT is not kept (-1, which is truthy):
+            # PostgreSQL would count every use as taken and never refuse one.
+            .execution_options(preserve_rowcount=True)
         )
         _TAKE[dialect] = statement
     return statement
@@ -57,4 +60,4 @@ def take(connection: Connection, *, key: str, limit: int, now: dt.datetime) -> b
         _take_statement(connection.dialect.name),
         {"counter_key": key, "counter_day": day_of(now), "counter_limit": limit},
     )
-    return bool(getattr(result, "rowcount", 0))
+    return getattr(result, "rowcount", 0) == 1  # inserted or counted up; 0 when spent

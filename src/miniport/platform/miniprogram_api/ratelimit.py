@@ -13,8 +13,9 @@ exchange) is not worth its cost here.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
+
+from miniport.common import clock as clocks
 
 EXCHANGES_PER_MINUTE = 100
 WINDOW_SECONDS = 60.0
@@ -26,12 +27,12 @@ class ExchangeRateLimiter:
         *,
         limit: int = EXCHANGES_PER_MINUTE,
         window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         max_keys: int = 100_000,
     ) -> None:
         self.limit = limit
         self.window = window
-        self._clock = clock
+        self._clock = clock  # None: the project's monotonic clock, read at each call
         self._max_keys = max_keys
         # (user, appid) -> {exchange: when it was counted}, oldest first (dicts keep order)
         self._log: dict[tuple[int, str], dict[str, float]] = {}
@@ -41,7 +42,7 @@ class ExchangeRateLimiter:
         """Record the exchange ``exchange`` (the launch code's digest) and say whether it is
         within the limit. An exchange already counted is allowed again without counting; a
         refusal is not recorded, so a client that backs off recovers after one window."""
-        now = self._clock()
+        now = self._clock() if self._clock is not None else clocks.monotonic()
         key = (user_id, appid)
         with self._lock:
             counted = self._log.get(key)

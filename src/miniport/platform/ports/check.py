@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -27,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from xxhash import xxh3_128_hexdigest
 
+from miniport.common import clock
 from miniport.common.ttl_cache import TtlCache
 from miniport.platform.miniprogram_api.urllink import LiveLink, find_live_link, slug_of
 from miniport.platform.ports.api import InvalidPortRequest
@@ -208,7 +208,7 @@ class PortChecker:
         if (
             built_from is not snapshot
             or generation != self._cards.generation()
-            or until < time.monotonic()
+            or until < clock.monotonic()
             or len(rendered) >= self._max_rendered
         ):
             rendered = {}
@@ -217,7 +217,7 @@ class PortChecker:
             self._rendered = (
                 snapshot,
                 self._cards.generation(),
-                time.monotonic() + self._card_ttl,
+                clock.monotonic() + self._card_ttl,
                 rendered,
             )
         return rendered
