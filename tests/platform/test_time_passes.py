@@ -289,7 +289,7 @@ def test_keys_rotated_where_no_bus_reaches_sign_after_the_refresh_interval(
 ) -> None:
     before = jwks_kids(platform)
     with silent_sessions(platform.database_url) as session:
-        rotated = set(rotate(session, actor=Actor.system()))
+        rotated = set(rotate(session, cipher=platform.runtime.cipher, actor=Actor.system()))
     assert jwks_kids(platform) == before  # unseen until the view is old enough to reload
 
     platform.time.advance(platform.runtime.settings.keys_refresh_seconds + 1)
@@ -677,6 +677,7 @@ def test_a_webhook_that_failed_is_retried_and_delivered_after_its_backoff(
             session,
             admin.get_host_app(session, platform.world.client_id),
             receiver.url("host"),
+            cipher=platform.runtime.cipher,
             actor=Actor.system(),
         )
     assert secret is not None
