@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +22,8 @@ from joserfc.jwk import KeySet
 from miniport.platform.runtime import PlatformRuntime
 from tests.factories import PASSWORD, World, build_world
 from tests.support.oidc import AuthorizeParams, Browser, query_of, run_details
+from tests.support.platform_server import platform_settings, serving_platform
+from tests.support.timeline import travelling
 
 
 @pytest.fixture
@@ -188,3 +193,63 @@ def test_revoking_a_refresh_token_ends_its_access_token(
             auth=(world.client_id, world.client_secret),
         )
         assert again.status_code == 200
+
+
+def _sign_in_with_a_standard_client(platform_url: str, world: World) -> dict[str, object]:
+    """Authorization code flow, Authlib's client on the token side, a fresh browser."""
+    metadata = httpx.get(f"{platform_url}/.well-known/openid-configuration").json()
+    client = OAuth2Client(
+        client_id=world.client_id,
+        client_secret=world.client_secret,
+        redirect_uri=world.redirect_uri,
+        scope="openid miniprogram",
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+        timeout=10,
+    )
+    browser = Browser(platform_url)
+    with client:
+        verifier = secrets.token_urlsafe(48)
+        url, _state = client.create_authorization_url(
+            metadata["authorization_endpoint"],
+            code_verifier=verifier,
+            nonce="idle-nonce",
+            authorization_details=run_details(world.appid),
+        )
+        back = browser.authorize(
+            query_of(url), username=world.username, password=PASSWORD, decision="allow"
+        )
+        browser.close()
+        token = client.fetch_token(
+            metadata["token_endpoint"],
+            authorization_response=back.headers["location"],
+            code_verifier=verifier,
+        )
+    return _verify_id_token(
+        token["id_token"],
+        jwks=httpx.get(metadata["jwks_uri"]).json(),
+        issuer=platform_url,
+        client_id=world.client_id,
+        nonce="idle-nonce",
+        access_token=token["access_token"],
+    )
+
+
+def test_a_standard_client_signs_in_again_35_seconds_later(tmp_path: Path) -> None:
+    """Issue 11's acceptance: sign in, wait 35 s (past the keyring's 30 s), sign in again.
+
+    With the default settings; the wait is moved, not slept (``tests/support/timeline``).
+    Before the fix the second token request waited 30 s on its own lock and got a 500.
+    """
+    with travelling() as time_passes:
+        settings = platform_settings(tmp_path / "platform", None)
+        assert settings.keys_refresh_seconds == 30
+        with serving_platform(settings) as (url, runtime):
+            world = build_world(runtime)
+            first = _sign_in_with_a_standard_client(url, world)
+            time_passes.advance(35)
+            started = time.monotonic()
+            second = _sign_in_with_a_standard_client(url, world)
+            assert time.monotonic() - started < 10
+            assert second["sub"] == first["sub"]
+            assert second["auth_time"] >= first["auth_time"] + 35
