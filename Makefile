@@ -13,6 +13,9 @@ RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
 DEVELOPMENT := $(VENV)/.installed-dev
 CHROMIUM := /usr/lib/chromium/chromium
+# pytest-xdist processes for the tests that need no browser (each test has its own databases
+# and free ports); `make test TEST_WORKERS=1` runs them in one process.
+TEST_WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint bench install lock
@@ -77,8 +80,8 @@ test: $(TESTING)
 	    || { $(SUDO) apt-get update && \
 	         $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }; \
 	fi; \
-	echo "$(PYTHON) -m pytest -m 'not browser'"; \
-	$(PYTHON) -m pytest -m "not browser"; \
+	echo "$(PYTHON) -m pytest -n $(TEST_WORKERS) -m 'not browser'"; \
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) -m "not browser"; \
 	if [ $$browser = yes ]; then \
 	  echo "$(PYTHON) -m pytest -m browser"; \
 	  $(PYTHON) -m pytest -m browser; \
