@@ -14,7 +14,7 @@ from miniport.host.web.templating import LOCALE_DIR
 HOST_DIR = Path(miniport.host.__file__).parent
 COMMON_DIR = Path(miniport.common.__file__).parent
 # The shared modules whose texts the host's pages show (form errors, page errors).
-COMMON_SOURCES = ("forms.py", "templating.py")
+COMMON_SOURCES = ("forms.py", "templating.py", "control_characters.py")
 
 
 def extracted() -> set[str]:

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHOP_SOURCES = Path(miniport.shop.__file__).parent
 COMMON_SOURCES = Path(miniport.common.__file__).parent
 # The shared modules whose texts the store's pages show (form errors, page errors).
-SHARED_MODULES = ("forms.py", "templating.py")
+SHARED_MODULES = ("forms.py", "templating.py", "control_characters.py")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

@@ -86,7 +86,7 @@ def test_on_http_cookies_are_lax_and_not_secure() -> None:
 
 
 def test_the_csrf_cookie_follows_the_same_rule() -> None:
-    secure = FramedCsrfCookieMiddleware(Response(), key=b"k" * 32, secure=True)
-    plain = FramedCsrfCookieMiddleware(Response(), key=b"k" * 32, secure=False)
+    secure = FramedCsrfCookieMiddleware(Response(), key=b"k" * 32, secure=True, session_cookies=[])
+    plain = FramedCsrfCookieMiddleware(Response(), key=b"k" * 32, secure=False, session_cookies=[])
     assert secure._cookie_header("v").decode().endswith("SameSite=None; Secure; Partitioned")
     assert "SameSite=Lax" in plain._cookie_header("v").decode()

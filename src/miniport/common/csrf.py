@@ -1,11 +1,18 @@
-"""Cross-site request forgery protection: a signed double-submit cookie.
+"""Cross-site request forgery protection: a signed double-submit cookie bound to the session.
 
 Every browser gets a random ``mp_csrf`` cookie. Each form carries
-``base64url(HMAC-SHA256(key, cookie))`` in a hidden ``csrf_token`` field. A forged
-cross-site form can make the browser send the cookie, but the attacker can neither read it
-nor compute its token without the server's key, so a POST whose token does not match its
-own cookie is refused. The HMAC (rather than echoing the cookie itself) also means a cookie
-planted by a sibling subdomain is useless without a token the server minted for it.
+``base64url(HMAC-SHA256(key, cookie ‖ session))`` in a hidden ``csrf_token`` field, where
+*session* is the value of the service's session cookie(s) as the browser sent them (empty
+before sign-in). A forged cross-site form can make the browser send the cookies, but the
+attacker can neither read them nor compute a token without the server's key, so a POST
+whose token does not match its own cookies is refused.
+
+Binding the session in matters because the ``mp_csrf`` cookie alone can be planted: a
+sibling subdomain (or a man in the middle on plain http) can set the attacker's own cookie,
+for which the attacker holds a genuine token. Without the session in the MAC, that pair
+would pass beside the victim's session cookie. With it, a token is good only for the
+session it was rendered for, and signing in (a new session cookie) retires every token
+minted before it: the next page renders a fresh one.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
@@ -31,18 +39,32 @@ _COOKIE_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 class CsrfError(Exception):
-    """A state-changing request without a valid token for the browser's own cookie."""
+    """A state-changing request without a valid token for the browser's own cookies."""
 
 
 @dataclass(frozen=True, slots=True)
 class _CsrfScope:
     cookie: str
     key: bytes
+    session_cookies: tuple[str, ...]
 
 
-def token_for(key: bytes, cookie_value: str) -> str:
-    mac = hmac.new(key, cookie_value.encode("utf-8", "surrogatepass"), hashlib.sha256)
+def token_for(key: bytes, cookie_value: str, sessions: Sequence[str] = ()) -> str:
+    """The token for a browser's CSRF cookie and the values of its session cookies.
+
+    Each part is length-prefixed, so no two different (cookie, sessions) tuples feed the
+    MAC the same bytes.
+    """
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    for part in (cookie_value, *sessions):
+        data = part.encode("utf-8", "surrogatepass")
+        mac.update(len(data).to_bytes(4, "big") + data)
     return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
+
+
+def _sessions_of(connection: HTTPConnection, names: tuple[str, ...]) -> list[str]:
+    cookies = connection.cookies
+    return [cookies.get(name, "") for name in names]
 
 
 class CsrfCookieMiddleware:
@@ -50,12 +72,17 @@ class CsrfCookieMiddleware:
 
     A first visit has no cookie yet; the new value is put into the ASGI scope so the page
     rendered by that very request already carries a token matching the cookie it sets.
+    ``session_cookies`` names the cookies that say who the browser is signed in as; every
+    token is bound to their values.
     """
 
-    def __init__(self, app: ASGIApp, key: bytes, secure: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, key: bytes, secure: bool, *, session_cookies: Sequence[str]
+    ) -> None:
         self.app = app
         self.key = key
         self.secure = secure
+        self.session_cookies = tuple(session_cookies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,11 +90,11 @@ class CsrfCookieMiddleware:
             return
         existing = HTTPConnection(scope).cookies.get(CSRF_COOKIE, "")
         if _COOKIE_SHAPE.fullmatch(existing):
-            scope[_SCOPE_KEY] = _CsrfScope(cookie=existing, key=self.key)
+            scope[_SCOPE_KEY] = _CsrfScope(existing, self.key, self.session_cookies)
             await self.app(scope, receive, send)
             return
         fresh = new_secret()
-        scope[_SCOPE_KEY] = _CsrfScope(cookie=fresh, key=self.key)
+        scope[_SCOPE_KEY] = _CsrfScope(fresh, self.key, self.session_cookies)
         header = self._cookie_header(fresh)
 
         async def send_with_cookie(message: Message) -> None:
@@ -100,7 +127,7 @@ def _scope_state(connection: HTTPConnection) -> _CsrfScope:
 def csrf_token(connection: HTTPConnection) -> str:
     """The token forms rendered for this request must carry."""
     state = _scope_state(connection)
-    return token_for(state.key, state.cookie)
+    return token_for(state.key, state.cookie, _sessions_of(connection, state.session_cookies))
 
 
 def csrf_input(connection: HTTPConnection) -> Markup:
@@ -112,16 +139,19 @@ def csrf_input(connection: HTTPConnection) -> Markup:
 
 
 def verify_csrf(connection: HTTPConnection, submitted: str | None, key: bytes) -> None:
-    """Raise ``CsrfError`` unless ``submitted`` is the token for the cookie the browser sent.
+    """Raise ``CsrfError`` unless ``submitted`` is the token for the cookies the browser sent.
 
-    The cookie is read from the request itself: a cookie the middleware has only just
-    minted was never seen by the browser, so no genuine form can carry its token.
+    The CSRF cookie is read from the request itself: a cookie the middleware has only just
+    minted was never seen by the browser, so no genuine form can carry its token. The
+    session cookies are too, so a token rendered for another session (or for this browser
+    before it signed in) does not pass.
     """
+    names = _scope_state(connection).session_cookies
     cookie = connection.cookies.get(CSRF_COOKIE, "")
     if not submitted or not _COOKIE_SHAPE.fullmatch(cookie):
         raise CsrfError("missing CSRF cookie or token")
-    expected = token_for(key, cookie).encode("ascii")
+    expected = token_for(key, cookie, _sessions_of(connection, names)).encode("ascii")
     # Constant time, so response timing does not reveal how much of a guess was right;
     # bytes, because compare_digest refuses non-ASCII str and a form can hold anything.
     if not hmac.compare_digest(expected, submitted.encode("utf-8", "surrogatepass")):
-        raise CsrfError("CSRF token does not match the cookie")
+        raise CsrfError("CSRF token does not match the cookies")

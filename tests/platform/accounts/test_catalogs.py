@@ -24,14 +24,17 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 def _extracted(directory: Path) -> dict[str, str]:
     """msgid → where it was found, using the same babel.cfg as ``pybabel extract``, with the
-    shared form and page errors (``common/forms.py``, ``common/templating.py``) that the
-    platform's catalogs also hold."""
+    shared form and page errors (``common/forms.py``, ``common/templating.py``,
+    ``common/control_characters.py``) that the platform's catalogs also hold."""
     with (REPO / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in [
         *extract_from_dir(directory, method_map, options_map),
-        *extract_from_dir(COMMON_SOURCES, [("forms.py", "python"), ("templating.py", "python")]),
+        *extract_from_dir(
+            COMMON_SOURCES,
+            [(name, "python") for name in ("forms.py", "templating.py", "control_characters.py")],
+        ),
     ]:
         msgids = message if isinstance(message, tuple) else (message,)
         for msgid in msgids:

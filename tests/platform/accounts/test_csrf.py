@@ -153,7 +153,7 @@ async def _check(request: Request) -> PlainTextResponse:
 
 def _app(*, secure: bool) -> Starlette:
     app = Starlette(routes=[Route("/", _page), Route("/check", _check, methods=["POST"])])
-    app.add_middleware(CsrfCookieMiddleware, key=KEY, secure=secure)
+    app.add_middleware(CsrfCookieMiddleware, key=KEY, secure=secure, session_cookies=["sid"])
     return app
 
 
@@ -180,7 +180,7 @@ def test_middleware_cookie_is_usable_by_the_same_request(
         first = client.get("/")
         value = client.cookies[CSRF_COOKIE]
         token = first.text.splitlines()[0]
-        assert token == token_for(KEY, value)
+        assert token == token_for(KEY, value, [""])  # no session yet
         assert f'name="csrf_token" value="{token}"' in first.text
 
         again = client.get("/")
@@ -189,6 +189,26 @@ def test_middleware_cookie_is_usable_by_the_same_request(
         assert client.post("/check", data={"csrf_token": token}).text == "ok"
         assert client.post("/check", data={"csrf_token": token + "x"}).status_code == 403
         assert client.post("/check", data={}).status_code == 403
+
+
+def test_middleware_binds_tokens_to_the_session_cookie(
+    serve: Callable[[Starlette], str],
+) -> None:
+    with httpx.Client(base_url=serve(_app(secure=False))) as client:
+        signed_out = client.get("/").text.splitlines()[0]
+        client.cookies.set("sid", "alice")
+        as_alice = client.get("/").text.splitlines()[0]
+        assert as_alice == token_for(KEY, client.cookies[CSRF_COOKIE], ["alice"])
+        assert as_alice != signed_out
+        assert client.post("/check", data={"csrf_token": as_alice}).text == "ok"
+        assert client.post("/check", data={"csrf_token": signed_out}).status_code == 403
+        client.cookies.set("sid", "bob")
+        assert client.post("/check", data={"csrf_token": as_alice}).status_code == 403
+
+
+def test_token_parts_cannot_be_shifted_between_cookie_and_session() -> None:
+    assert token_for(KEY, "ab", ["c"]) != token_for(KEY, "a", ["bc"])
+    assert token_for(KEY, "a", ["", "b"]) != token_for(KEY, "a", ["b", ""])
 
 
 def test_middleware_replaces_a_malformed_cookie(serve: Callable[[Starlette], str]) -> None:

@@ -154,7 +154,8 @@ def test_mini_program_and_host_secrets_are_stored_only_as_digests(
 
 def test_every_mini_program_gets_its_own_appid_and_secret(session: Session, gucci: Brand) -> None:
     first = _mini_program(session, gucci)
-    second = _mini_program(session, gucci, name_en="Gucci Beauty")
+    # A second store of the same brand needs names of its own (registry.distinct_names).
+    second = _mini_program(session, gucci, name_zh="古驰美妆", name_en="Gucci Beauty")
 
     assert first[0] != second[0]
     assert first[1] != second[1]

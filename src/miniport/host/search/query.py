@@ -7,6 +7,10 @@ rows (a scan, but of one short text per note or account). PostgreSQL's ``pg_trgm
 serves ``LIKE '%…%'`` for every term. Terms are separated by spaces and must all match.
 
 A short Latin term matches whole words only: "LV" should find Louis Vuitton, not "silver".
+
+Control characters separate terms like spaces. They never occur in indexed text, and passed
+on they break the query: FTS5 reads NUL as the end of its string ("unterminated string"),
+PostgreSQL refuses NUL in any parameter, and SQLite cannot encode a lone surrogate.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8
 TRIGRAM = 3
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +47,7 @@ class Hits:
 def terms_of(query: str) -> list[str]:
     """The normalized, de-duplicated terms of a query (at most ``MAX_TERMS``)."""
     seen: list[str] = []
-    for term in normalize(query[:MAX_QUERY_LENGTH]).split():
+    for term in normalize(_CONTROL.sub(" ", query[:MAX_QUERY_LENGTH])).split():
         if term not in seen:
             seen.append(term)
     return seen[:MAX_TERMS]

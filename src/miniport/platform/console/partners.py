@@ -22,6 +22,7 @@ from miniport.common.i18n import N_
 from miniport.platform.audit.changes import record_change
 from miniport.platform.console.staff import NotFound
 from miniport.platform.ports.states import Actor
+from miniport.platform.registry.distinct_names import check_distinct_names
 from miniport.platform.registry.models import HostApp, MiniProgram
 from miniport.platform.registry.rules import (
     clean_image_url,
@@ -67,6 +68,7 @@ def update_mini_program(
     before = _mp_fields(mini_program)
     mini_program.name_zh = clean_name(name_zh, "name_zh")
     mini_program.name_en = clean_name(name_en, "name_en")
+    check_distinct_names(session, mini_program)
     mini_program.icon_url = clean_image_url(icon_url, "icon URL")
     mini_program.entry_url = clean_web_url(entry_url, "entry URL")
     mini_program.allowed_paths = clean_page_paths(allowed_paths)

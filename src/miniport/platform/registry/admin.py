@@ -40,6 +40,7 @@ from miniport.platform.accounts.passwords import PasswordHasher
 from miniport.platform.accounts.users import create_user, find_user
 from miniport.platform.audit.changes import fingerprint, fingerprint_of_digest, record_change
 from miniport.platform.ports.states import Actor
+from miniport.platform.registry.distinct_names import check_distinct_names
 from miniport.platform.registry.errors import AlreadyRegistered, NotRegistered
 from miniport.platform.registry.lookup import find_brand, find_host_app, find_mini_program
 from miniport.platform.registry.models import Brand, HostApp, MiniProgram
@@ -108,6 +109,7 @@ def create_brand(
         brand.webhook_secret = new_webhook_secret()
     if session.scalar(select(Brand.id).where(Brand.slug == brand.slug)) is not None:
         raise AlreadyRegistered(f"a brand with slug {brand.slug!r} already exists", field="slug")
+    check_distinct_names(session, brand)
     session.add(brand)
     _flush_unique(session, f"brand slug {brand.slug!r}")
     after: dict[str, Any] = {
@@ -177,6 +179,7 @@ def create_mini_program(
         secret_digest=digest(secret),
         secret_rotated_at=utcnow(),
     )
+    check_distinct_names(session, mini_program)
     session.add(mini_program)
     session.flush()
     mark_changed(session, "registry")
@@ -273,6 +276,7 @@ def create_host_app(
         host.webhook_secret = new_webhook_secret()
     if session.scalar(select(HostApp.client_id).where(HostApp.slug == host.slug)) is not None:
         raise AlreadyRegistered(f"a host app with slug {host.slug!r} already exists", field="slug")
+    check_distinct_names(session, host)
     session.add(host)
     _flush_unique(session, f"host app slug {host.slug!r}")
     mark_changed(session, "registry")

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from miniport.common.control_characters import ControlCharacterGuard
 from miniport.common.csrf import CsrfCookieMiddleware
 from miniport.common.i18n import LocaleMiddleware
 from miniport.common.openapi import install_finished_schema
@@ -17,6 +18,8 @@ from miniport.platform.ports.jobs import TrialExpiryJob
 from miniport.platform.runtime import PlatformRuntime
 from miniport.platform.settings import PlatformSettings
 from miniport.platform.web import errors, mp_errors, port_errors
+from miniport.platform.web.control_characters import refuse_control_characters
+from miniport.platform.web.deps import SESSION_COOKIE
 from miniport.platform.web.fastpath import PlatformApp
 from miniport.platform.web.routes import (
     accounts,
@@ -68,7 +71,14 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
     mp_errors.install(app)
     port_errors.install(app)
     install_page_errors(app)
-    app.add_middleware(CsrfCookieMiddleware, key=runtime.cookie_key, secure=settings.secure_cookies)
+    # Innermost, so a refused address still gets a page in the reader's language.
+    app.add_middleware(ControlCharacterGuard, refuse=refuse_control_characters)
+    app.add_middleware(
+        CsrfCookieMiddleware,
+        key=runtime.cookie_key,
+        secure=settings.secure_cookies,
+        session_cookies=[SESSION_COOKIE],
+    )
     app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     app.include_router(oauth.router)
     app.include_router(accounts.router)

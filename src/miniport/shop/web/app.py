@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from miniport.common.control_characters import ControlCharacterGuard, page_refusal
 from miniport.common.i18n import N_, LocaleMiddleware
 from miniport.common.openapi import allow_header
 from miniport.shop.orders.reporting import OrderReportWorker
@@ -100,8 +101,14 @@ def create_app(
     # A path parameter that is not a number is a page that does not exist, not a JSON 422.
     app.add_exception_handler(RequestValidationError, _not_found)
     app.add_exception_handler(StarletteHTTPException, _not_found)
+    # Innermost, so a refused address still gets a page in the reader's language.
+    app.add_middleware(ControlCharacterGuard, refuse=page_refusal(render_notice))
     app.add_middleware(
-        FramedCsrfCookieMiddleware, key=runtime.cookie_key, secure=settings.secure_cookies
+        FramedCsrfCookieMiddleware,
+        key=runtime.cookie_key,
+        secure=settings.secure_cookies,
+        # The customer's session and the staff's: each form is good only for both as sent.
+        session_cookies=[settings.session_cookie, settings.staff_cookie],
     )
     app.add_middleware(LocaleMiddleware, secure=settings.secure_cookies)
     # Outermost: every response, whatever produced it, says who may frame it.

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from miniport.common.clock import utcnow
+from miniport.common.forms import FormData
 from miniport.common.i18n import N_
 from miniport.platform.audit.chain import acting_as
 from miniport.platform.console import partners
 from miniport.platform.console.overview import port_rows
-from miniport.platform.console.staff import Invalid
+from miniport.platform.console.staff import Invalid, Staff
 from miniport.platform.ports import lifecycle
 from miniport.platform.ports.states import PortPolicy, PortState
 from miniport.platform.registry import partner_webhooks
@@ -20,13 +22,17 @@ from miniport.platform.registry.admin import (
     list_mini_programs,
     rotate_mini_program_secret,
 )
+from miniport.platform.registry.errors import RegistryError
+from miniport.platform.registry.models import MiniProgram
 from miniport.platform.web.deps import DbSession, ReadDbSession
 from miniport.platform.web.routes.console_common import (
+    FieldError,
     HtmlForm,
     StaffDep,
     check_csrf,
     page,
     refusals,
+    registry_refusal,
     see_other,
     text_field,
 )
@@ -82,20 +88,88 @@ def brand_webhook_act(
     )
 
 
+def _program_page(
+    request: Request,
+    db: Session,
+    staff: Staff,
+    brand_id: int,
+    mini_program: MiniProgram,
+    *,
+    values: dict[str, str] | None = None,
+    field_errors: dict[str, FieldError] | None = None,
+) -> Response:
+    """The mini program's page; after a refused edit, with what was typed and why not."""
+    appid = mini_program.appid
+    context = {
+        "mp": mini_program,
+        "values": values or _program_values(mini_program),
+        "field_errors": field_errors or {},
+        "policy": lifecycle.policy_of(db, appid),
+        "policies": list(PortPolicy),
+        "rows": port_rows(db, brand_id=brand_id, appid=appid),
+        "base": f"/console/brand/{brand_id}",
+    }
+    status_code = 400 if field_errors else 200
+    return page(request, "brand_program.html", staff, context, status_code=status_code)
+
+
+def _program_values(mini_program: MiniProgram) -> dict[str, str]:
+    return {
+        "name_zh": mini_program.name_zh,
+        "name_en": mini_program.name_en,
+        "icon_url": mini_program.icon_url,
+        "entry_url": mini_program.entry_url,
+        "allowed_paths": "\n".join(mini_program.allowed_paths),
+    }
+
+
+# The form field each registry refusal is about (the registry names some in words).
+_FORM_FIELDS = {"icon URL": "icon_url", "entry URL": "entry_url"}
+
+
 @router.get("/console/brand/{brand_id}/mp/{appid}")
 def brand_program(
     request: Request, brand_id: int, appid: str, staff: StaffDep, db: ReadDbSession
 ) -> Response:
     staff.brand_actor(brand_id)
     mini_program = partners.brand_mini_program(db, brand_id, appid)
-    context = {
-        "mp": mini_program,
-        "policy": lifecycle.policy_of(db, appid),
-        "policies": list(PortPolicy),
-        "rows": port_rows(db, brand_id=brand_id, appid=appid),
-        "base": f"/console/brand/{brand_id}",
+    return _program_page(request, db, staff, brand_id, mini_program)
+
+
+def _edit_program(
+    request: Request,
+    db: Session,
+    staff: Staff,
+    brand_id: int,
+    mini_program: MiniProgram,
+    form: FormData,
+) -> Response:
+    typed = {
+        name: text_field(form, name, multiline=name == "allowed_paths")
+        for name in ("name_zh", "name_en", "icon_url", "entry_url", "allowed_paths")
     }
-    return page(request, "brand_program.html", staff, context)
+    paths = [path.strip() for path in typed["allowed_paths"].splitlines() if path.strip()]
+    try:
+        partners.update_mini_program(
+            db,
+            mini_program,
+            name_zh=typed["name_zh"],
+            name_en=typed["name_en"],
+            icon_url=typed["icon_url"].strip(),
+            entry_url=typed["entry_url"].strip(),
+            allowed_paths=paths,
+            actor=staff.brand_actor(brand_id),
+            now=utcnow(),
+        )
+    except RegistryError as error:
+        db.rollback()
+        field = _FORM_FIELDS.get(error.field or "", error.field or "name_zh")
+        errors = {field: registry_refusal(error)}
+        return _program_page(
+            request, db, staff, brand_id, mini_program, values=typed, field_errors=errors
+        )
+    db.commit()
+    return see_other(f"/console/brand/{brand_id}/mp/{mini_program.appid}", "saved")
 
 
 @router.post("/console/brand/{brand_id}/mp/{appid}/{action}")
@@ -114,22 +188,10 @@ def brand_program_act(
     now = utcnow()
     back = f"/console/brand/{brand_id}/mp/{appid}"
     acting_as(db, staff.username)
+    if action == "edit":
+        return _edit_program(request, db, staff, brand_id, mini_program, form)
     with refusals():
-        if action == "edit":
-            paths = text_field(form, "allowed_paths", multiline=True).splitlines()
-            partners.update_mini_program(
-                db,
-                mini_program,
-                name_zh=text_field(form, "name_zh"),
-                name_en=text_field(form, "name_en"),
-                icon_url=text_field(form, "icon_url").strip(),
-                entry_url=text_field(form, "entry_url").strip(),
-                allowed_paths=[path.strip() for path in paths if path.strip()],
-                actor=actor,
-                now=now,
-            )
-            done = "saved"
-        elif action == "policy":
+        if action == "policy":
             try:
                 policy = PortPolicy(text_field(form, "policy"))
             except ValueError:

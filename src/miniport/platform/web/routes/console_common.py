@@ -38,7 +38,7 @@ from miniport.platform.ports.states import (
     PortNotFound,
     StaleVersion,
 )
-from miniport.platform.registry.errors import RegistryError
+from miniport.platform.registry.errors import ConfusableName, RegistryError
 from miniport.platform.registry.models import Brand, HostApp
 from miniport.platform.web.deps import OptionalSignIn, ReadDbSession
 from miniport.platform.web.forms import read_form
@@ -139,6 +139,40 @@ _REGISTRY_FIELDS: dict[str | None, str] = {
     "name_en": N_("Names must not be empty or contain control characters (at most 128)."),
 }
 _REGISTRY_FIELDS["redirect_uris"] = _REGISTRY_FIELDS["redirect URI"]
+
+
+# A name that looks like another entry's; the message names that entry.
+_CONFUSABLE: dict[str, str] = {
+    "mini program": N_(
+        "This name can be mistaken for the mini program “%(name)s” (%(id)s). "
+        "Choose a name that looks different."
+    ),
+    "brand": N_(
+        "This name can be mistaken for the brand “%(name)s” (%(id)s). "
+        "Choose a name that looks different."
+    ),
+    "host app": N_(
+        "This name can be mistaken for the host app “%(name)s” (%(id)s). "
+        "Choose a name that looks different."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """A refusal shown beside the form field it is about: a msgid and its variables."""
+
+    message: str
+    variables: dict[str, str]
+
+
+def registry_refusal(error: RegistryError) -> FieldError:
+    """The sentence, in the reader's language, for a value the registry refused."""
+    if isinstance(error, ConfusableName):
+        return FieldError(
+            _CONFUSABLE[error.kind], {"name": error.existing_name, "id": error.existing_id}
+        )
+    return FieldError(_REGISTRY_FIELDS.get(error.field, str(error)), {})
 
 
 @contextmanager
