@@ -175,7 +175,7 @@ def test_a_callback_with_an_unknown_state_is_refused(client: httpx.Client) -> No
 
     page = client.get("/auth/callback", params={"code": "abc", "state": "never-issued"})
 
-    assert page.status_code == 403 and "授权链接已失效" in page.text
+    assert page.status_code == 400 and "授权链接已失效" in page.text
 
 
 def test_an_unreachable_platform_leaves_plain_cards(

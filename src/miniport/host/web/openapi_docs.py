@@ -266,10 +266,12 @@ CALLBACK: dict[str, Any] = {
     "responses": {
         **_HAND_OFF_REFUSALS,
         "303": redirect("To the container, the run ticket stored; or to sign in"),
-        "400": _CONTROL,
-        "403": html(
+        "400": html(
             "No pending authorization for this state and user (used, expired, another "
-            "user's); the response carried an error, or its code was refused; the user "
+            "user's), or a control character"
+        ),
+        "403": html(
+            "The response carried an error, or the platform refused its code; the user "
             "declined, or the platform refuses the mini program now"
         ),
     },

@@ -288,7 +288,7 @@ def _expired(request: Request, error: ContainerError) -> Response:
             "It was already used, is too old, or was started in another account. Tap the "
             "mini program again to start over."
         ),
-        status_code=403,
+        status_code=400,
     )
 
 
