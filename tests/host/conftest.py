@@ -147,7 +147,18 @@ def join_host_to_platform(runtime: PlatformRuntime, world: World, host_url: str)
 
 
 @pytest.fixture
-def joined(tmp_path: Path, runtime: PlatformRuntime, platform_url: str) -> Iterator[Joined]:
+def host_overrides() -> dict[str, object]:
+    """Settings of the joined host that a module changes (overriding this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def joined(
+    tmp_path: Path,
+    runtime: PlatformRuntime,
+    platform_url: str,
+    host_overrides: dict[str, object],
+) -> Iterator[Joined]:
     world = build_world(runtime)
     port = free_port()
     host_url = f"http://127.0.0.1:{port}"
@@ -159,6 +170,7 @@ def joined(tmp_path: Path, runtime: PlatformRuntime, platform_url: str) -> Itera
         client_id=world.client_id,
         client_secret=world.client_secret,
         webhook_secret=webhook_secret,
+        **host_overrides,
     )
     upgrade("host", settings.database_url)
     engine = make_engine(settings.database_url)

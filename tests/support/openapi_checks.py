@@ -15,6 +15,12 @@ The fuzz tests import it, and ``schemathesis run`` loads it as a hooks module
   Such an answer is handed to the unchanged check as the 400 it stands for; any other
   answer is judged exactly as before, so a schema-violating request that one of these
   endpoints accepts (errcode 0, a redirect without ``error``) still fails.
+- ``positive_data_acceptance_by_protocol`` replaces ``positive_data_acceptance``, which
+  excuses a 400 or 422 refusal of a schema-valid request only on the endpoints the schema
+  names as minting credentials (a ``tokenUrl``): "a schema promises which requests are well
+  formed, not which credentials exist". The host's sign-in form mints a session the same
+  way, and answers a wrong password with the form again, 422 (as the platform's sign-in page
+  does); OpenAPI has no place to say so for a form. Any other answer is judged as before.
 - ``one_client_authentication``: RFC 6749 §2.3.1 lets a client use one authentication
   method per request, and RFC 6750 §2 one way of sending a token; a request with both the
   Authorization header and ``client_secret`` (or ``access_token``) in the form is refused
@@ -23,6 +29,9 @@ The fuzz tests import it, and ``schemathesis run`` loads it as a hooks module
   client using the header would.
 - ``times_in_the_future``: a schema-valid case's trial end in the past is moved ahead, since
   no schema keyword can say "after the request arrives".
+- ``signed_delivery``: a webhook delivery signed as the platform signs it (Standard Webhooks,
+  over the body exactly as sent), so the receiver's success path is fuzzed too. With
+  ``MINIPORT_WEBHOOK_SECRET`` set, ``schemathesis run`` signs every delivery it can.
 """
 
 from __future__ import annotations
@@ -30,14 +39,19 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
+import secrets
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 from schemathesis import Case
 from schemathesis.checks import CheckContext
+from schemathesis.core import NotSet
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.transport import Response
-from schemathesis.specs.openapi.checks import negative_data_rejection
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from standardwebhooks.webhooks import Webhook
 
 ERRCODE_TAG = "Mini-program API"
 AUTHORIZATION_PATHS = ("/authorize", "/authorize/resume", "/authorize/consent")
@@ -79,6 +93,21 @@ def negative_data_rejection_by_protocol(
         as_http.status_code = 400
         return negative_data_rejection(ctx, as_http, case)
     return negative_data_rejection(ctx, response, case)
+
+
+# Forms that start a session from a username and password (``POST``), answering a wrong one
+# with the form again, 422.
+SIGN_IN_FORMS = ("/signin",)
+
+
+@schemathesis.check
+def positive_data_acceptance_by_protocol(
+    ctx: CheckContext, response: Response, case: Case
+) -> bool | None:
+    sign_in = case.method.upper() == "POST" and case.operation.path in SIGN_IN_FORMS
+    if sign_in and response.status_code == 422:
+        return None  # the credentials were refused, not the request
+    return positive_data_acceptance(ctx, response, case)
 
 
 # Form fields that carry credentials another way than the Authorization header.
@@ -125,6 +154,52 @@ def as_a_client_sends(case: Case) -> None:
     times_in_the_future(case)
 
 
+WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+def signed_delivery(case: Case, secret: str) -> dict[str, Any]:
+    """Sign ``case`` as the platform signs a delivery (Standard Webhooks: HMAC-SHA256 of
+    ``id.timestamp.body`` under the ``whsec_`` secret); the keyword arguments that make
+    ``Case.call`` send the body exactly as signed.
+
+    Only a case whose headers were generated valid is signed (a fresh timestamp and the
+    signature replace theirs): one generated without a signature header, or with a
+    malformed one, must stay unsigned, or signing would make it valid. Its body may be
+    anything: a signed body that is not an event must still be refused."""
+    if case.meta is None or case.meta.is_negative_at(ParameterLocation.HEADER):
+        return {}
+    headers = {name.lower(): value for name, value in (case.headers or {}).items()}
+    if not all(isinstance(headers.get(name), str) for name in WEBHOOK_HEADERS):
+        return {}
+    # As the requests transport would serialise it (``json=``), now fixed as the bytes sent.
+    if isinstance(case.body, NotSet):
+        body = b""
+    elif isinstance(case.body, bytes):
+        body = case.body  # a body generated as raw bytes (not JSON at all)
+    else:
+        body = json.dumps(case.body).encode()
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        return {}  # the platform signs text; this body cannot be one of its deliveries
+    webhook_id = headers["webhook-id"] or "msg_" + secrets.token_hex(8)
+    now = dt.datetime.now(dt.UTC)
+    case.headers = {
+        **{
+            name: value
+            for name, value in (case.headers or {}).items()
+            if name.lower() not in WEBHOOK_HEADERS
+        },
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(webhook_id, now, text),
+    }
+    return {"data": body}
+
+
 @schemathesis.hook
-def before_call(_context: Any, case: Case, _kwargs: dict[str, Any]) -> None:
+def before_call(_context: Any, case: Case, kwargs: dict[str, Any]) -> None:
     as_a_client_sends(case)
+    secret = os.environ.get("MINIPORT_WEBHOOK_SECRET")
+    if secret and case.operation.path.startswith("/webhooks/"):
+        kwargs.update(signed_delivery(case, secret))

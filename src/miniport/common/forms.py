@@ -9,6 +9,7 @@ shows as a page in the reader's language. Every ``message`` here is a msgid mark
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from starlette.requests import Request
 from miniport.common.i18n import N_
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# A whole number as a page writes one into a form: ASCII digits, no sign, no leading zero.
+_DECIMAL = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 
 
 class MalformedInput(ValueError):
@@ -70,11 +73,13 @@ class FormData:
         return self.optional(name, max_length=max_length, multiline=multiline) or ""
 
     def integer(self, name: str, *, minimum: int, maximum: int) -> int:
+        """The whole number ``name`` (``0 <= minimum``), written as ``_DECIMAL``: ``int()``
+        would also take signs, spaces, underscores and other scripts' digits, which no page
+        of ours writes and an OpenAPI pattern would have to spell out."""
         value = self.optional(name, max_length=12) or ""
-        try:
-            number = int(value)
-        except ValueError:
-            raise FormError(N_("A number in the form could not be read.")) from None
+        if not _DECIMAL.fullmatch(value):
+            raise FormError(N_("A number in the form could not be read."))
+        number = int(value)
         if not minimum <= number <= maximum:
             raise FormError(N_("A number in the form is out of range."))
         return number

@@ -19,6 +19,7 @@ which stops an attacker from completing their own authorization in a victim's se
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,6 +34,14 @@ from miniport.host.platform_api import PlatformClient
 from miniport.sdk.models import AuthorizationStart, Launch, TokenSet
 
 MAX_STATE_LENGTH = 512
+MAX_APPID = 64
+MAX_PATH = 512
+# The platform launches with at most 1024 characters of query, the path's own and the
+# link's joined by "&": these two limits keep a link within that.
+MAX_QUERY = 512
+# What the platform takes in a launch's query (the mini-program API's rule); anything else
+# arrives percent-encoded.
+QUERY_CHARACTERS = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@\-._~%]*")
 # A ticket this close to expiry is not worth a launch that may fail half-way.
 TICKET_MARGIN = dt.timedelta(seconds=30)
 
@@ -55,6 +64,10 @@ class AuthorizationOfOtherUser(ContainerError):
 
 @dataclass(frozen=True, slots=True)
 class OpenRequest:
+    """What a mini-program entry asks to open; a link asking more than ``MAX_APPID``,
+    ``MAX_PATH`` or ``MAX_QUERY`` characters, or a query (the path's own or the link's)
+    the platform would not launch with (``QUERY_CHARACTERS``), is refused."""
+
     appid: str
     path: str
     query: str

@@ -65,7 +65,6 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
         description="OpenID Connect provider, mini-program API and port governance.",
         lifespan=lifespan,
     )
-    install_finished_schema(app)
     app.state.runtime = runtime
     app.state.templates = build_templates(runtime)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
@@ -90,4 +89,5 @@ def create_app(settings: PlatformSettings, runtime: PlatformRuntime | None = Non
     app.state.mp_hot_paths = miniprogram.install(app, runtime)
     ports_api.install(app, runtime)
     console_app.install(app)
+    install_finished_schema(app)
     return app

@@ -158,13 +158,15 @@ def place_order(
     key already placed."""
     if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise InvalidKey("the checkout key is missing or malformed")
+    # The handover is judged first, so a form gets the same verdict whether the bag is
+    # empty or its key placed an order already.
+    handover = _check_handover(session, handover)
     existing = _by_key(session, customer_id, idempotency_key)
     if existing is not None:
         return Placed(existing, created=False)
     cart = view(session, customer_id=customer_id)
     if cart.empty:
         raise EmptyCart("nothing to order")
-    handover = _check_handover(session, handover)
     customer = session.get(Customer, customer_id)
     guide_id = customer.guide_id if customer is not None else None
     for _attempt in range(_NUMBER_ATTEMPTS):

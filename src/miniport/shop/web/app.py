@@ -13,11 +13,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from miniport.common.control_characters import ControlCharacterGuard, page_refusal
 from miniport.common.i18n import N_, LocaleMiddleware
-from miniport.common.openapi import allow_header
+from miniport.common.openapi import allow_header, install_finished_schema
 from miniport.shop.orders.reporting import OrderReportWorker
 from miniport.shop.runtime import PlatformClient, ShopRuntime
 from miniport.shop.settings import ShopSettings
 from miniport.shop.staff import SigninThrottle
+from miniport.shop.web import openapi_docs
 from miniport.shop.web.deps import NotInSession, StaffOnly
 from miniport.shop.web.framing import FrameAncestorsMiddleware, FramedCsrfCookieMiddleware
 from miniport.shop.web.routes import artwork, boutiques, cart, entry, orders, staff, store
@@ -88,7 +89,8 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        # The pages are for people; the document describes the entry and the forms.
+        openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
     app.state.order_reports = order_reports
@@ -115,4 +117,5 @@ def create_app(
     app.add_middleware(FrameAncestorsMiddleware, origins=settings.frame_ancestors)
     for module in (entry, store, cart, orders, boutiques, staff, artwork):
         app.include_router(module.router)
+    install_finished_schema(app, security_schemes=openapi_docs.security_schemes(settings))
     return app

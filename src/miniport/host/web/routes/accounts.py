@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miniport.common.clock import utcnow
 from miniport.common.csrf import CSRF_FIELD, verify_csrf
@@ -30,6 +30,7 @@ from miniport.host.accounts import (
 )
 from miniport.host.container.return_to import safe_return
 from miniport.host.settings import HostSettings
+from miniport.host.web import openapi_docs
 from miniport.host.web.deps import (
     SESSION_COOKIE,
     DbSession,
@@ -39,7 +40,8 @@ from miniport.host.web.deps import (
 )
 from miniport.host.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+# The account forms and their pages are in the OpenAPI document; "Me" takes no input.
+router = APIRouter()
 
 MAX_USERNAME_INPUT = 64
 MAX_DISPLAY_NAME_INPUT = 64
@@ -100,7 +102,7 @@ def _signed_in_response(
     return response
 
 
-@router.get("/signin")
+@router.get("/signin", response_class=HTMLResponse, openapi_extra=openapi_docs.SIGNIN_PAGE)
 def signin_form(request: Request, signin: OptionalSignIn) -> Response:
     next_path = safe_return(request.query_params.get("next"), AFTER_SIGNIN)
     if signin is not None:
@@ -108,7 +110,12 @@ def signin_form(request: Request, signin: OptionalSignIn) -> Response:
     return render(request, "signin.html", {"next": next_path, "username": "", "error": None})
 
 
-@router.post("/signin")
+@router.post(
+    "/signin",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.SIGNIN,
+)
 def signin_submit(request: Request, form: HtmlForm, db: DbSession, runtime: RuntimeDep) -> Response:
     verify_csrf(request, form.optional(CSRF_FIELD, max_length=MAX_TOKEN_INPUT), runtime.cookie_key)
     next_path = safe_return(form.optional("next", max_length=MAX_NEXT_INPUT), AFTER_SIGNIN)
@@ -138,14 +145,19 @@ def signin_submit(request: Request, form: HtmlForm, db: DbSession, runtime: Runt
     return _signed_in_response(db, runtime, request, user.id, next_path)
 
 
-@router.get("/signup")
+@router.get("/signup", response_class=HTMLResponse, openapi_extra=openapi_docs.SIGNUP_PAGE)
 def signup_form(request: Request) -> Response:
     next_path = safe_return(request.query_params.get("next"), AFTER_SIGNIN)
     context = {"next": next_path, "username": "", "display_name": "", "error": None}
     return render(request, "signup.html", context)
 
 
-@router.post("/signup")
+@router.post(
+    "/signup",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.SIGNUP,
+)
 def signup_submit(request: Request, form: HtmlForm, db: DbSession, runtime: RuntimeDep) -> Response:
     verify_csrf(request, form.optional(CSRF_FIELD, max_length=MAX_TOKEN_INPUT), runtime.cookie_key)
     next_path = safe_return(form.optional("next", max_length=MAX_NEXT_INPUT), AFTER_SIGNIN)
@@ -169,7 +181,12 @@ def signup_submit(request: Request, form: HtmlForm, db: DbSession, runtime: Runt
     return _signed_in_response(db, runtime, request, user.id, next_path)
 
 
-@router.post("/signout")
+@router.post(
+    "/signout",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.SIGNOUT,
+)
 def signout(request: Request, form: HtmlForm, db: DbSession, runtime: RuntimeDep) -> Response:
     verify_csrf(request, form.optional(CSRF_FIELD, max_length=MAX_TOKEN_INPUT), runtime.cookie_key)
     # Deleting the row, not only the cookie: a copy of the cookie must stop working too.
@@ -186,7 +203,7 @@ def signout(request: Request, form: HtmlForm, db: DbSession, runtime: RuntimeDep
     return response
 
 
-@router.get("/me")
+@router.get("/me", include_in_schema=False)
 def me(request: Request, signin: OptionalSignIn) -> Response:
     if signin is None:
         return see_other(signin_url("/me"))

@@ -18,7 +18,7 @@ import logging
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miniport.common.clock import utcnow
 from miniport.common.i18n import N_, request_locale
@@ -37,26 +37,26 @@ from miniport.host.container import (
     stored_refresh_token,
     take_pending,
 )
+from miniport.host.container.flow import MAX_APPID, MAX_PATH, MAX_QUERY, QUERY_CHARACTERS
 from miniport.host.mini_program_cards.cards import DEFAULT_PATH
 from miniport.host.runtime import HostRuntime
+from miniport.host.web import openapi_docs
 from miniport.host.web.deps import DbSession, OptionalSignIn, ReadDbSession, RuntimeDep
 from miniport.host.web.routes.accounts import see_other, signin_url
 from miniport.host.web.routes.cards import LinkedAccount, account_linking
 from miniport.host.web.templating import render, render_notice
 from miniport.sdk.errors import (
     AccessDenied,
+    AuthorizationResponseError,
     InvalidCredential,
+    InvalidPagePath,
     MiniportError,
     OAuthError,
     PortClosed,
 )
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
-
-MAX_APPID = 64
-MAX_PATH = 512
-MAX_QUERY = 1024
+router = APIRouter()
 
 # Why the platform refuses, in words a user understands (reason codes of the port check).
 CLOSED_REASONS: dict[str, str] = {
@@ -83,6 +83,8 @@ def _open_request(request: Request) -> OpenRequest | None:
         return None
     if not path.startswith("/") or len(path) > MAX_PATH or len(query) > MAX_QUERY:
         return None
+    if not QUERY_CHARACTERS.fullmatch(path.partition("?")[2] + query):
+        return None
     return OpenRequest(
         appid=appid, path=path, query=query, return_to=safe_return(params.get("return"))
     )
@@ -99,12 +101,12 @@ def _url(route: str, open_request: OpenRequest, **extra: str) -> str:
     return route + "?" + urlencode({key: value for key, value in params.items() if value})
 
 
-def _bad_request(request: Request) -> Response:
+def _bad_request(request: Request, *, status_code: int = 400) -> Response:
     return render_notice(
         request,
         title=N_("This link cannot be opened"),
         message=N_("The mini-program link is incomplete or malformed."),
-        status_code=400,
+        status_code=status_code,
     )
 
 
@@ -148,7 +150,9 @@ def _linked(
     return linked
 
 
-@router.get("/mp/open")
+@router.get(
+    "/mp/open", status_code=303, response_class=RedirectResponse, openapi_extra=openapi_docs.OPEN
+)
 def open_mini_program(
     request: Request,
     db: DbSession,
@@ -220,7 +224,12 @@ def _refreshed(
     return True
 
 
-@router.get("/auth/callback")
+@router.get(
+    "/auth/callback",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.CALLBACK,
+)
 def callback(
     request: Request,
     db: DbSession,
@@ -256,6 +265,12 @@ def callback(
     except AccessDenied:
         db.rollback()
         return _refused(request, read, runtime, signin, open_request)
+    except (OAuthError, AuthorizationResponseError) as error:
+        # The redirect carried an error, or the platform refused its code (used, expired,
+        # not this request's): the answer to this request, not a failure of the platform.
+        db.rollback()
+        log.info("the authorization response was refused: %r", error)
+        return _failed(request, open_request.return_to, status_code=403)
     except MiniportError as error:
         db.rollback()
         log.warning("could not finish the authorization: %r", error)
@@ -309,7 +324,7 @@ def _refused(
     )
 
 
-@router.get("/mp/run")
+@router.get("/mp/run", response_class=HTMLResponse, openapi_extra=openapi_docs.RUN)
 def run_mini_program(
     request: Request,
     db: DbSession,
@@ -353,6 +368,9 @@ def run_mini_program(
         if fresh:
             return _failed(request, open_request.return_to)
         return see_other(_url("/mp/open", open_request))
+    except InvalidPagePath:
+        # Not a page of this mini program (the platform knows its pages; the link did not).
+        return _bad_request(request, status_code=404)
     except MiniportError as error:
         log.warning("launch failed: %r", error)
         return _failed(request, open_request.return_to)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from miniport.common.i18n import N_
 from miniport.host.brand_accounts import (
@@ -15,11 +15,13 @@ from miniport.host.brand_accounts import (
 )
 from miniport.host.notes import feed, get_note, notes_by_ids, notes_of_account
 from miniport.host.search import MAX_QUERY_LENGTH, search, search_brand, terms_of
+from miniport.host.web import openapi_docs
 from miniport.host.web.deps import OptionalSignIn, ReadDbSession, RuntimeDep
 from miniport.host.web.routes.cards import entries_for_page
 from miniport.host.web.templating import render, render_notice
 
-router = APIRouter(include_in_schema=False)
+# The feed takes no input; the pages that do are in the OpenAPI document.
+router = APIRouter()
 
 FEED_PAGE = 40
 MAX_NOTE_ID = 2_147_483_647
@@ -31,13 +33,13 @@ def _here(request: Request) -> str:
     return request.url.path + ("?" + query if query else "")
 
 
-@router.get("/")
+@router.get("/", include_in_schema=False)
 def home(request: Request, db: ReadDbSession) -> Response:
     notes = feed(db, limit=FEED_PAGE)
     return render(request, "feed.html", {"notes": notes, "tab": "home"})
 
 
-@router.get("/notes/{note_id}")
+@router.get("/notes/{note_id}", response_class=HTMLResponse, openapi_extra=openapi_docs.NOTE)
 def note_page(request: Request, note_id: int, db: ReadDbSession) -> Response:
     note = get_note(db, note_id) if 0 < note_id <= MAX_NOTE_ID else None
     if note is None:
@@ -50,7 +52,7 @@ def note_page(request: Request, note_id: int, db: ReadDbSession) -> Response:
     return render(request, "note.html", {"note": note})
 
 
-@router.get("/brands")
+@router.get("/brands", response_class=HTMLResponse, openapi_extra=openapi_docs.BRANDS)
 def brands(
     request: Request, db: ReadDbSession, runtime: RuntimeDep, signin: OptionalSignIn
 ) -> Response:
@@ -63,7 +65,7 @@ def brands(
     )
 
 
-@router.get("/brands/{slug}")
+@router.get("/brands/{slug}", response_class=HTMLResponse, openapi_extra=openapi_docs.BRAND)
 def brand_page(
     request: Request, slug: str, db: ReadDbSession, runtime: RuntimeDep, signin: OptionalSignIn
 ) -> Response:
@@ -88,7 +90,7 @@ def brand_page(
     )
 
 
-@router.get("/search")
+@router.get("/search", response_class=HTMLResponse, openapi_extra=openapi_docs.SEARCH)
 def search_page(
     request: Request, db: ReadDbSession, runtime: RuntimeDep, signin: OptionalSignIn
 ) -> Response:

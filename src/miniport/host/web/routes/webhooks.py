@@ -63,7 +63,7 @@ OPENAPI: dict[str, Any] = {
                     "required": ["type", "timestamp", "data"],
                     "properties": {
                         "type": {"type": "string"},
-                        "timestamp": {"type": "string"},
+                        "timestamp": {"type": "string", "format": "date-time"},
                         "data": {"type": "object"},
                     },
                 }

@@ -522,7 +522,10 @@ async def wxa_report_order(request: Request) -> Response:
     "/urllink/{slug}",
     summary="What a URL link opens (a page for people)",
     response_class=HTMLResponse,
-    responses={404: openapi.html("No such link, or it has expired")},
+    responses={
+        400: openapi.html("The link's address holds a control character"),
+        404: openapi.html("No such link, or it has expired"),
+    },
 )
 def urllink_page(request: Request, slug: str) -> HTMLResponse:
     """Hosts resolve links through the API; this page is for a person who opens one elsewhere."""

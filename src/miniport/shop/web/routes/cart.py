@@ -9,13 +9,15 @@ from miniport.common.clock import utcnow
 from miniport.common.i18n import N_
 from miniport.shop.cart.cart import MAX_QUANTITY, CartFull, UnknownProduct, add, set_quantity, view
 from miniport.shop.catalog.catalog import MAX_ID
+from miniport.shop.web import openapi_docs
 from miniport.shop.web.deps import CheckedForm, DbSession, ReadDbSession, Shopper
 from miniport.shop.web.templating import render, render_notice
 
-router = APIRouter(include_in_schema=False)
+# Pages are for people: only the entry and the forms are in the OpenAPI document.
+router = APIRouter()
 
 
-@router.get("/cart")
+@router.get("/cart", include_in_schema=False)
 def cart_page(request: Request, db: ReadDbSession, shopper: Shopper) -> Response:
     return render(
         request,
@@ -24,7 +26,12 @@ def cart_page(request: Request, db: ReadDbSession, shopper: Shopper) -> Response
     )
 
 
-@router.post("/cart/add")
+@router.post(
+    "/cart/add",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.CART_ADD,
+)
 def add_to_cart(request: Request, form: CheckedForm, db: DbSession, shopper: Shopper) -> Response:
     product_id = form.integer("product_id", minimum=1, maximum=MAX_ID)
     quantity = form.integer("quantity", minimum=1, maximum=MAX_QUANTITY)
@@ -54,7 +61,12 @@ def add_to_cart(request: Request, form: CheckedForm, db: DbSession, shopper: Sho
     return RedirectResponse("/cart", status_code=303)
 
 
-@router.post("/cart/update")
+@router.post(
+    "/cart/update",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.CART_UPDATE,
+)
 def update_cart(form: CheckedForm, db: DbSession, shopper: Shopper) -> Response:
     product_id = form.integer("product_id", minimum=1, maximum=MAX_ID)
     # 0 removes the line (the "−" of a single piece sends 0); too many is capped, not refused.

@@ -17,12 +17,13 @@ from miniport.common.clock import utcnow
 from miniport.common.i18n import N_
 from miniport.sdk.errors import BlockedUser, InvalidCode, MiniportError, PortClosed, RateLimited
 from miniport.shop.sessions.entry import EntryRequest, MalformedEntry, enter
+from miniport.shop.web import openapi_docs
 from miniport.shop.web.deps import RuntimeDep
 from miniport.shop.web.framing import delete_session_cookie, set_session_cookie
 from miniport.shop.web.templating import render_notice
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 
 # The platform's port decision reasons (89300 "port closed: <reason>"), as a customer reads them.
 CLOSED_REASONS: dict[str, str] = {
@@ -94,7 +95,12 @@ def _refused(request: Request, error: Exception) -> Response:
     )
 
 
-@router.get("/mp/entry")
+@router.get(
+    "/mp/entry",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.ENTRY,
+)
 def entry(request: Request, runtime: RuntimeDep) -> Response:
     settings = runtime.settings
     try:

@@ -7,10 +7,10 @@ POST or a retry after a lost response never makes a second order.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from miniport.common.clock import utcnow
@@ -18,6 +18,7 @@ from miniport.common.i18n import N_
 from miniport.common.tokens import new_secret
 from miniport.shop.boutiques.boutiques import list_boutiques
 from miniport.shop.cart.cart import view
+from miniport.shop.catalog.catalog import MAX_ID
 from miniport.shop.guides.guides import guide_of
 from miniport.shop.orders.orders import (
     IDEMPOTENCY_KEY,
@@ -30,6 +31,7 @@ from miniport.shop.orders.orders import (
     Fulfilment,
     Handover,
     InvalidDelivery,
+    UnknownBoutique,
     advance,
     detail,
     find_order,
@@ -45,16 +47,22 @@ from miniport.shop.orders.states import (
 )
 from miniport.shop.payments.payments import pay, payment_of
 from miniport.shop.sessions.sessions import CurrentSession
+from miniport.shop.web import openapi_docs
 from miniport.shop.web.deps import CheckedForm, DbSession, ReadDbSession, RuntimeDep, Shopper
-from miniport.shop.web.forms import FormData
+from miniport.shop.web.forms import FormData, FormError
 from miniport.shop.web.templating import render, render_notice
 
-router = APIRouter(include_in_schema=False)
+# Pages are for people: only the entry and the forms are in the OpenAPI document.
+router = APIRouter()
 
 CHECKOUT_PROBLEMS: dict[type[CheckoutError], str] = {
     InvalidDelivery: N_("For delivery, please give the recipient's name, phone and address."),
     EmptyCart: N_("Your bag is empty."),
 }
+
+# An order number as the store writes them (``orders.ORDER_NUMBER``, in ASCII digits); any
+# other is a page that does not exist.
+OrderNumber = Annotated[str, Path(pattern=r"^[A-Z]{2,4}[0-9]{14}$")]
 
 
 def order_changed(request: Request) -> Response:
@@ -104,7 +112,7 @@ def _checkout(
     )
 
 
-@router.get("/checkout")
+@router.get("/checkout", include_in_schema=False)
 def checkout_page(request: Request, db: ReadDbSession, shopper: Shopper) -> Response:
     if view(db, customer_id=shopper.customer_id).empty:
         return RedirectResponse("/cart", status_code=303)
@@ -113,11 +121,14 @@ def checkout_page(request: Request, db: ReadDbSession, shopper: Shopper) -> Resp
 
 
 def _handover(form: FormData) -> Handover:
-    if form.text("fulfilment", max_length=16) == Fulfilment.PICKUP.value:
-        boutique = form.optional("boutique_id", max_length=12) or ""
-        return Handover(
-            Fulfilment.PICKUP, boutique_id=int(boutique) if boutique.isdigit() else None
-        )
+    """The handover the form asks for; the fields of the other kind are not read (the page
+    sends both kinds' fields, whichever is chosen)."""
+    fulfilment = form.text("fulfilment", max_length=16)
+    if fulfilment == Fulfilment.PICKUP.value:
+        boutique_id = form.integer("boutique_id", minimum=1, maximum=MAX_ID)
+        return Handover(Fulfilment.PICKUP, boutique_id=boutique_id)
+    if fulfilment != Fulfilment.DELIVERY.value:
+        raise FormError(N_("The form could not be read."))
     return Handover(
         Fulfilment.DELIVERY,
         recipient_name=form.text("recipient_name", max_length=MAX_NAME_LENGTH),
@@ -126,17 +137,34 @@ def _handover(form: FormData) -> Handover:
     )
 
 
-@router.post("/orders")
+def _shown(handover: Handover) -> dict[str, Any]:
+    """The form's values as read, for the checkout page shown again."""
+    return {
+        "fulfilment": handover.fulfilment.value,
+        "boutique_id": str(handover.boutique_id or ""),
+        "recipient_name": handover.recipient_name,
+        "recipient_phone": handover.recipient_phone,
+        "address": handover.address,
+    }
+
+
+@router.post(
+    "/orders",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.PLACE_ORDER,
+)
 def place(
     request: Request, form: CheckedForm, db: DbSession, runtime: RuntimeDep, shopper: Shopper
 ) -> Response:
     key = form.text("idempotency_key", max_length=64)
+    handover = _handover(form)
     try:
         placed = place_order(
             db,
             customer_id=shopper.customer_id,
             idempotency_key=key,
-            handover=_handover(form),
+            handover=handover,
             source=EntrySource(scene=shopper.entry_scene, host=shopper.entry_host),
             number_prefix=runtime.settings.order_prefix,
             now=utcnow(),
@@ -146,34 +174,32 @@ def place(
         if isinstance(error, EmptyCart):
             return RedirectResponse("/cart", status_code=303)
         problem = CHECKOUT_PROBLEMS.get(type(error), N_("The order could not be placed."))
-        values = {
-            name: form.text(name, max_length=300, multiline=True)
-            for name in (
-                "fulfilment",
-                "boutique_id",
-                "recipient_name",
-                "recipient_phone",
-                "address",
-            )
-        }
         # The same key again, so fixing the form still places at most one order; a key
         # that was unusable (not one this store minted) is replaced.
         key = key if IDEMPOTENCY_KEY.fullmatch(key) else new_secret()
+        # A boutique that is not (or no longer) the brand's is not a malformed form.
+        status_code = 409 if isinstance(error, UnknownBoutique) else 400
         return _checkout(
-            request, db, shopper, key=key, values=values, problem=problem, status_code=400
+            request,
+            db,
+            shopper,
+            key=key,
+            values=_shown(handover),
+            problem=problem,
+            status_code=status_code,
         )
     db.commit()
     return RedirectResponse(f"/orders/{placed.order.number}", status_code=303)
 
 
-@router.get("/orders")
+@router.get("/orders", response_class=HTMLResponse, openapi_extra=openapi_docs.ORDERS_PAGE)
 def order_list(request: Request, db: ReadDbSession, shopper: Shopper) -> Response:
     return render(
         request, "orders.html", {"tab": "me", "orders": orders_of(db, shopper.customer_id)}
     )
 
 
-@router.get("/orders/{number}")
+@router.get("/orders/{number}", include_in_schema=False)
 def order_page(request: Request, number: str, db: ReadDbSession, shopper: Shopper) -> Response:
     order = find_order(db, number, customer_id=shopper.customer_id)
     if order is None:
@@ -192,8 +218,10 @@ def order_page(request: Request, number: str, db: ReadDbSession, shopper: Shoppe
     )
 
 
-@router.get("/orders/{number}/pay")
-def cashier(request: Request, number: str, db: ReadDbSession, shopper: Shopper) -> Response:
+@router.get(
+    "/orders/{number}/pay", response_class=HTMLResponse, openapi_extra=openapi_docs.CASHIER_PAGE
+)
+def cashier(request: Request, number: OrderNumber, db: ReadDbSession, shopper: Shopper) -> Response:
     order = find_order(db, number, customer_id=shopper.customer_id)
     if order is None:
         return _order_not_found(request)
@@ -202,18 +230,47 @@ def cashier(request: Request, number: str, db: ReadDbSession, shopper: Shopper) 
     return render(request, "pay.html", {"tab": "me", "detail": detail(db, order)})
 
 
-@router.post("/orders/{number}/{action}")
+@router.post(
+    "/orders/{number}/pay",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.PAY_ORDER,
+)
+def pay_order(
+    request: Request, number: OrderNumber, form: CheckedForm, db: DbSession, shopper: Shopper
+) -> Response:
+    return _act(request, number, OrderAction.PAY, db, shopper)
+
+
+# After ``/pay``, which it would also match.
+@router.post(
+    "/orders/{number}/{action}",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.MOVE_ORDER,
+)
 def act(
-    request: Request, number: str, action: str, form: CheckedForm, db: DbSession, shopper: Shopper
+    request: Request,
+    number: OrderNumber,
+    action: Literal["cancel", "complete"],
+    form: CheckedForm,
+    db: DbSession,
+    shopper: Shopper,
+) -> Response:
+    return _act(request, number, OrderAction(action), db, shopper)
+
+
+def _act(
+    request: Request, number: str, action: OrderAction, db: DbSession, shopper: CurrentSession
 ) -> Response:
     order = find_order(db, number, customer_id=shopper.customer_id)
-    if order is None or action not in ("pay", "cancel", "complete"):
+    if order is None:
         return _order_not_found(request)
     try:
         if action == OrderAction.PAY:
             pay(db, order, now=utcnow())
         else:
-            advance(db, order, OrderAction(action), by=Party.CUSTOMER, now=utcnow())
+            advance(db, order, action, by=Party.CUSTOMER, now=utcnow())
     except IllegalTransition:
         db.rollback()
         return order_changed(request)

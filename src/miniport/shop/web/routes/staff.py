@@ -8,9 +8,10 @@ the one generated into ``data_dir/shop-<slug>-staff-password.secret``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miniport.common.clock import utcnow
 from miniport.common.i18n import N_
@@ -24,6 +25,7 @@ from miniport.shop.orders.states import (
     Party,
     actions_for,
 )
+from miniport.shop.web import openapi_docs
 from miniport.shop.web.deps import (
     CheckedForm,
     DbSession,
@@ -32,10 +34,11 @@ from miniport.shop.web.deps import (
     StaffOnlyDep,
 )
 from miniport.shop.web.framing import delete_session_cookie, set_session_cookie
-from miniport.shop.web.routes.orders import order_changed
+from miniport.shop.web.routes.orders import OrderNumber, order_changed
 from miniport.shop.web.templating import render, render_notice
 
-router = APIRouter(include_in_schema=False)
+# Pages are for people: only the entry and the forms are in the OpenAPI document.
+router = APIRouter()
 
 
 def _client(request: Request) -> str:
@@ -47,12 +50,19 @@ def _throttle(request: Request) -> staff.SigninThrottle:
     return throttle
 
 
-@router.get("/staff/signin")
+@router.get(
+    "/staff/signin", response_class=HTMLResponse, openapi_extra=openapi_docs.STAFF_SIGNIN_PAGE
+)
 def signin_page(request: Request) -> Response:
     return render(request, "staff/signin.html", {"problem": None})
 
 
-@router.post("/staff/signin")
+@router.post(
+    "/staff/signin",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.STAFF_SIGNIN,
+)
 def signin(request: Request, form: CheckedForm, runtime: RuntimeDep) -> Response:
     address, throttle = _client(request), _throttle(request)
     if throttle.blocked(address):
@@ -84,7 +94,12 @@ def signin(request: Request, form: CheckedForm, runtime: RuntimeDep) -> Response
     return response
 
 
-@router.post("/staff/signout")
+@router.post(
+    "/staff/signout",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.STAFF_SIGNOUT,
+)
 def signout(form: CheckedForm, runtime: RuntimeDep) -> Response:
     response = RedirectResponse("/staff/signin", status_code=303)
     settings = runtime.settings
@@ -92,12 +107,12 @@ def signout(form: CheckedForm, runtime: RuntimeDep) -> Response:
     return response
 
 
-@router.get("/staff", dependencies=[StaffOnlyDep])
+@router.get("/staff", dependencies=[StaffOnlyDep], include_in_schema=False)
 def staff_home() -> Response:
     return RedirectResponse("/staff/orders", status_code=303)
 
 
-@router.get("/staff/orders", dependencies=[StaffOnlyDep])
+@router.get("/staff/orders", dependencies=[StaffOnlyDep], include_in_schema=False)
 def staff_orders(request: Request, db: ReadDbSession) -> Response:
     asked = request.query_params.get("state", "")
     state = OrderState(asked) if asked in set(OrderState) else None
@@ -113,12 +128,23 @@ def staff_orders(request: Request, db: ReadDbSession) -> Response:
     )
 
 
-@router.post("/staff/orders/{number}/{action}", dependencies=[StaffOnlyDep])
+@router.post(
+    "/staff/orders/{number}/{action}",
+    status_code=303,
+    response_class=RedirectResponse,
+    openapi_extra=openapi_docs.STAFF_MOVE_ORDER,
+)
 def staff_act(
-    request: Request, number: str, action: str, form: CheckedForm, db: DbSession
+    request: Request,
+    number: OrderNumber,
+    action: Literal["ship", "complete", "cancel"],
+    form: CheckedForm,
+    db: DbSession,
+    # After the form: a malformed or forged request is refused as such, signed in or not.
+    _staff: None = StaffOnlyDep,
 ) -> Response:
     order = find_order(db, number)
-    if order is None or action not in set(OrderAction):
+    if order is None:
         return render_notice(
             request,
             title=N_("Order not found"),
@@ -134,6 +160,6 @@ def staff_act(
     return RedirectResponse(f"/staff/orders#order-{order.number}", status_code=303)
 
 
-@router.get("/staff/appointments", dependencies=[StaffOnlyDep])
+@router.get("/staff/appointments", dependencies=[StaffOnlyDep], include_in_schema=False)
 def staff_appointments(request: Request, db: ReadDbSession) -> Response:
     return render(request, "staff/appointments.html", {"bookings": all_appointments(db)})
