@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from miniport.common.db import make_engine, make_sessionmaker, unit_of_work
+from miniport.common.edge.serving import serve
 from miniport.common.migrate import SchemaOutOfDate, ensure_current, upgrade
-from miniport.common.settings import SettingsError
+from miniport.common.settings import SettingsError, invalid_settings
 from miniport.shop.seed import STORES, AlreadySeeded, seed_shop
 from miniport.shop.sessions.entry import MINI_PROGRAM_PAGES
 from miniport.shop.settings import ShopSettings
@@ -56,8 +56,10 @@ def _preflight(*, migrate: bool, seed: bool) -> ShopSettings:
         settings.staff_password_value()
     except SchemaOutOfDate as error:
         raise _fail(f"{error} (or start with --migrate)") from error
-    except (SettingsError, ValidationError) as error:
+    except SettingsError as error:
         raise _fail(str(error)) from error
+    except ValidationError as error:
+        raise _fail(invalid_settings(error, prefix="MINIPORT_SHOP_")) from error
     return settings
 
 
@@ -87,4 +89,6 @@ def serve_shop(
         f"Framed by: {', '.join(settings.frame_ancestors) or 'no host app yet'}.\n"
         f"Staff pages: {settings.base_url}/staff (password: {password})."
     )
-    uvicorn.run(SHOP_FACTORY, factory=True, host=host, port=port, workers=workers)
+    serve(
+        SHOP_FACTORY, settings, service=settings.service_name, host=host, port=port, workers=workers
+    )
