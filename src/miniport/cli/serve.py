@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
+from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from miniport.cli.output import Output
@@ -63,7 +64,8 @@ def run_platform(*, host: str, port: int, workers: int | None = None, **server: 
     settings = _preflight_platform(out)
     public = urlsplit(settings.base_url)
     if public.hostname in ("127.0.0.1", "localhost", "::1") and public.port not in (None, port):
-        out.console.print(
+        # On standard error, like every other message: standard output is the access log.
+        Console(stderr=True, highlight=False).print(
             f"[yellow]note:[/] MINIPORT_PLATFORM_BASE_URL is {settings.base_url}, but the "
             f"server listens on port {port}; tokens will name {settings.base_url} as issuer."
         )

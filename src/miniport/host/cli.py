@@ -59,9 +59,11 @@ def serve_host(
     """Serve a host app (MINIPORT_HOST_SLUG, _PLATFORM_URL, _CLIENT_ID, … ) until Ctrl-C."""
     settings = _preflight(migrate)
     url = make_url(settings.database_url).render_as_string(hide_password=True)
+    # On standard error, like every other message: standard output is the access log.
     typer.echo(
         f"{settings.name_en} ({settings.slug}) on http://{host}:{port}, database {url}; "
-        f"register {settings.redirect_uri} as its redirect URI on the platform."
+        f"register {settings.redirect_uri} as its redirect URI on the platform.",
+        err=True,
     )
     serve(
         HOST_FACTORY, settings, service=settings.service_name, host=host, port=port, workers=workers

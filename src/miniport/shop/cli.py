@@ -48,7 +48,7 @@ def _preflight(*, migrate: bool, seed: bool) -> ShopSettings:
                     with unit_of_work(make_sessionmaker(engine)) as session:
                         seed_shop(session, instance=settings.slug)
                 except AlreadySeeded:
-                    typer.echo("the catalog is already filled; not seeding again")
+                    typer.echo("the catalog is already filled; not seeding again", err=True)
         finally:
             engine.dispose()
         # Generate the secrets now, not in racing worker processes.
@@ -82,12 +82,14 @@ def serve_shop(
         if settings.staff_password is not None
         else str(settings.secret_file("staff-password"))
     )
+    # On standard error, like every other message: standard output is the access log.
     typer.echo(
         f"{settings.name_en} ({settings.slug}) on http://{host}:{port}, database {url}.\n"
         f"Register on the platform: entry URL {settings.entry_url}, "
         f"pages {', '.join(MINI_PROGRAM_PAGES)}.\n"
         f"Framed by: {', '.join(settings.frame_ancestors) or 'no host app yet'}.\n"
-        f"Staff pages: {settings.base_url}/staff (password: {password})."
+        f"Staff pages: {settings.base_url}/staff (password: {password}).",
+        err=True,
     )
     serve(
         SHOP_FACTORY, settings, service=settings.service_name, host=host, port=port, workers=workers
