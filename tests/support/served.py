@@ -30,6 +30,17 @@ class Served:
     port: int
     stdout: Path
     stderr: Path
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        """Stop it as Ctrl-C does (so it writes out what it buffered), and wait for it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
     def output(self) -> str:
         """Everything the server wrote so far, standard output and error."""
@@ -56,7 +67,8 @@ def served(
 ) -> Iterator[Served]:
     """``miniport serve <service> --port <port> <options>`` until the block ends.
 
-    Stopped with SIGINT, as Ctrl-C stops it, so it writes out its logs; output goes to
+    Stopped with SIGINT (``Served.stop``), as Ctrl-C stops it, so it writes out its logs
+    (a test may stop it earlier, to read them whole); output goes to
     ``<logs>/<service>-<port>.out`` and ``.err``.
     """
     logs.mkdir(parents=True, exist_ok=True)
@@ -70,18 +82,12 @@ def served(
             stdout=out,
             stderr=err,
         )
-    started = Served(f"http://127.0.0.1:{port}", port, stdout, stderr)
+    started = Served(f"http://127.0.0.1:{port}", port, stdout, stderr, process)
     try:
         _wait_until_up(process, started, ready_path)
         yield started
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        started.stop()
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], server: Served, path: str) -> None:

@@ -30,6 +30,11 @@ SENSITIVE_WORDS: tuple[str, ...] = (
 )
 # One regular expression over lower-cased bytes: in C, it beats a Python loop of ``in`` tests.
 _WORDS = re.compile("|".join(SENSITIVE_WORDS).encode("ascii"))
+# Names with such a word that carry nothing secret, by the protocols' design: the PKCE
+# challenge travels through the browser in the clear (RFC 7636 §4.3), and the rest are enums.
+PUBLIC_NAMES = frozenset(
+    {b"code_challenge", b"code_challenge_method", b"token_type_hint", b"response_type"}
+)
 # Headers whose whole value is a credential (never logged by the access log at all; listed
 # for error texts that quote headers).
 SENSITIVE_HEADERS: tuple[str, ...] = (
@@ -52,7 +57,8 @@ def _sensitive_name(name: bytes) -> bool:
         if b"%" in name or b"+" in name:
             # The application decodes names (``s%65cret`` is ``secret``): so must we.
             decoded = unquote_plus(name.decode("latin-1")).encode("utf-8", "surrogateescape")
-        verdict = _WORDS.search(decoded.lower()) is not None
+        lowered = decoded.lower()
+        verdict = lowered not in PUBLIC_NAMES and _WORDS.search(lowered) is not None
         # Remembered for the few names real clients send; not for whatever else arrives.
         if len(_verdicts) < _MAX_VERDICTS:
             _verdicts[name] = verdict
