@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from benchmarks.wrk import WrkRun
 
@@ -216,11 +217,61 @@ Runs vary by 10–30 % from one sitting to the next: compare figures from one si
 """
 
 
+@dataclass(frozen=True)
+class LoggingCost:
+    """The same endpoints measured on two servers side by side: access log on and off."""
+
+    on: Report
+    off: Report
+    # With its access log on (the default), every hot path keeps at least this share of
+    # what it serves with the log off (issue 11).
+    KEEP: ClassVar[float] = 0.90
+
+    def pairs(self) -> list[tuple[HttpResult, HttpResult]]:
+        off = {result.name: result for result in self.off.http}
+        return [
+            (result, off[result.name])
+            for result in self.on.http
+            if result.runs and result.name in off and off[result.name].runs
+        ]
+
+    @property
+    def passed(self) -> bool:
+        return all(on.rps >= self.KEEP * off.rps for on, off in self.pairs())
+
+    def render(self) -> str:
+        lines = [
+            "### What the access log costs",
+            "",
+            "Both servers ran side by side in this sitting, each endpoint measured on one "
+            "right after the other; the access log (JSON lines to a file, as in production) "
+            f"must keep at least {self.KEEP:.0%} of the throughput without it.",
+            "",
+            "| endpoint | req/s, log on | req/s, log off | on / off | per CPU-second, on "
+            "| per CPU-second, off | on / off | result |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for on, off in self.pairs():
+            on_cpu, off_cpu = on.per_cpu_second, off.per_cpu_second
+            cpu_ratio = _share(on_cpu / off_cpu) if on_cpu and off_cpu else "n/a"
+            verdict = "pass" if on.rps >= self.KEEP * off.rps else "**miss**"
+            lines.append(
+                f"| {on.name} | {on.rps:,.0f} | {off.rps:,.0f} | {on.rps / off.rps:.0%} | "
+                f"{_count(on_cpu)} | {_count(off_cpu)} | {cpu_ratio} | {verdict} |"
+            )
+        return "\n".join(lines) + "\n"
+
+
 def write(path: Path, key: str, report: Report) -> None:
     """Replace (or append) the block owned by ``key`` in ``path``."""
+    write_block(path, key, render(report))
+
+
+def write_block(path: Path, key: str, text: str) -> None:
+    """Replace (or append) the block owned by ``key`` in ``path`` with ``text``."""
     begin = f"<!-- generated:{key}:begin -->"
     end = f"<!-- generated:{key}:end -->"
-    block = f"{begin}\n{render(report)}{end}"
+    block = f"{begin}\n{text}{end}"
     text = path.read_text() if path.exists() else HEADER
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
     if pattern.search(text):

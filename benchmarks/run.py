@@ -1,10 +1,12 @@
 """``python -m benchmarks.run`` (``make bench``): the platform's hot paths under wrk.
 
-Creates a throw-away data directory, migrates and seeds it, starts the platform with one
-worker pinned to CPU 0, loads each endpoint with ``wrk -t1 -c32`` pinned to CPU 1 (a warm-up,
-then ``--runs`` measured runs), measures ``decide`` and a 100,000-port worker in process, and
-writes the medians with their targets into ``benchmarks/RESULTS.md``. Everything it starts is
-stopped again, on errors and Ctrl-C too, and nothing but 127.0.0.1 is ever loaded.
+Creates a throw-away data directory, migrates and seeds it, starts the platform as
+``miniport serve platform`` does with one worker pinned to CPU 0 — twice by default: with
+its access log on (the default) and off — loads each endpoint with ``wrk -t1 -c32`` pinned
+to CPU 1 (a warm-up, then ``--runs`` measured runs, on each server in turn), measures
+``decide`` and a 100,000-port worker in process, and writes the medians with their targets,
+and the access log's cost, into ``benchmarks/RESULTS.md``. Everything it starts is stopped
+again, on errors and Ctrl-C too, and nothing but 127.0.0.1 is ever loaded.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -44,6 +47,26 @@ REBUILD_LIMIT_MS = 200.0
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One way of running the server: its name, what its block is keyed by, its settings."""
+
+    name: str
+    key_suffix: str
+    label: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+LOGGING_ON = Variant("on", "", "access log on (the default of `miniport serve platform`)")
+LOGGING_OFF = Variant(
+    "off",
+    "-access-log-off",
+    "access log off (`MINIPORT_PLATFORM_ACCESS_LOG=false`)",
+    {"MINIPORT_PLATFORM_ACCESS_LOG": "false"},
+)
+LOGGING = {"both": (LOGGING_ON, LOGGING_OFF), "on": (LOGGING_ON,), "off": (LOGGING_OFF,)}
+
+
+@dataclass(frozen=True)
 class Quiet:
     """Before each run, wait up to ``wait_s`` for the machine to be at most this busy."""
 
@@ -63,6 +86,7 @@ class Plan:
     warmup_s: float
     quiet: Quiet
     pin: bool
+    variants: tuple[Variant, ...] = (LOGGING_ON,)
 
 
 def _free_port() -> int:
@@ -132,6 +156,7 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
         prepared = endpoint.prepare(context, load.duration_s)
         _probe(context.base_url, prepared)
         background.append(wait_for_quiet(threshold=plan.quiet.threshold, timeout=plan.quiet.wait_s))
+        context.server.truncate_access_log()
         cpu_before = context.server.cpu_seconds()
         run = run_wrk(
             context.base_url + prepared.path, script=prepared.script, env=prepared.env, load=load
@@ -146,7 +171,7 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
         if background[-1] is not None:
             notes.append(f"others used {background[-1]:.0%} of the CPUs just before")
         print(
-            f"  {endpoint.name} run {number}/{plan.runs}: {run.rps:,.0f} req/s, "
+            f"  {endpoint.name} ({context.label}) run {number}/{plan.runs}: {run.rps:,.0f} req/s, "
             f"p50 {run.p50_ms:.2f} ms, p99 {run.p99_ms:.2f} ms ({'; '.join(notes)})",
             flush=True,
         )
@@ -161,31 +186,49 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
     )
 
 
-def _measure_http(plan: Plan, data_dir: Path, result: report.Report) -> None:
-    port = _free_port()
-    base_url = f"http://{LOOPBACK}:{port}"
-    settings = PlatformSettings(data_dir=data_dir, base_url=base_url, environment="production")
+def _measure_http(plan: Plan, data_dir: Path, results: dict[str, report.Report]) -> None:
+    """Every endpoint on every variant's server; the servers run side by side, and each
+    endpoint is measured on one after the other, so they are compared in the same minutes."""
+    ports = {variant.name: _free_port() for variant in plan.variants}
+    first = plan.variants[0]
+    settings = PlatformSettings(
+        data_dir=data_dir,
+        base_url=f"http://{LOOPBACK}:{ports[first.name]}",
+        environment="production",
+    )
     print(f"seeding {data_dir} …", flush=True)
     seeded = seed(settings)
-    print(f"starting {plan.choice.label} on {base_url} …", flush=True)
-    with running_server(
-        plan.choice,
-        port=port,
-        env=_server_env(data_dir, base_url),
-        cpu=SERVER_CPU if plan.pin else None,
-        log=data_dir / "server.log",
-    ) as server:
+    with ExitStack() as stack:
+        servers = {}
+        for variant in plan.variants:
+            base_url = f"http://{LOOPBACK}:{ports[variant.name]}"
+            print(f"starting {plan.choice.label}, {variant.label}, on {base_url} …", flush=True)
+            servers[variant.name] = stack.enter_context(
+                running_server(
+                    plan.choice,
+                    port=ports[variant.name],
+                    env={**_server_env(data_dir, base_url), **variant.env},
+                    cpu=SERVER_CPU if plan.pin else None,
+                    log=data_dir / f"server-{variant.name}.log",
+                )
+            )
         context = Context(
-            base_url=server.url,
-            server=server,
+            base_url=servers[first.name].url,
+            server=servers[first.name],
             seeded=seeded,
             data_dir=data_dir,
             settings=settings,
             duration_s=plan.load.duration_s,
         )
-        try:
-            context.access_token = _issue_access_token(context)
-            for endpoint in plan.endpoints:
+        stack.callback(context.close)
+        context.access_token = _issue_access_token(context)
+        for number, endpoint in enumerate(plan.endpoints):
+            # Every other endpoint the other way round, so neither server is always second.
+            order = plan.variants if number % 2 == 0 else plan.variants[::-1]
+            for variant in order:
+                context.base_url = servers[variant.name].url
+                context.server = servers[variant.name]
+                context.label = f"access log {variant.name}"
                 try:
                     measured = measure(endpoint, context, plan)
                 except WrkError as error:
@@ -194,9 +237,7 @@ def _measure_http(plan: Plan, data_dir: Path, result: report.Report) -> None:
                     measured = report.HttpResult(
                         endpoint.name, endpoint.request, endpoint.target_rps, (), error=str(error)
                     )
-                result.http.append(measured)
-        finally:
-            context.close()
+                results[variant.name].http.append(measured)
 
 
 def _measure_decide(result: report.Report) -> None:
@@ -314,6 +355,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quiet-wait", type=float, default=120.0, help="longest wait for that, seconds (120)"
     )
+    parser.add_argument(
+        "--logging",
+        choices=sorted(LOGGING),
+        default="both",
+        help="measure the server with its access log on (the default of `miniport serve "
+        "platform`), off, or both side by side and compare (both)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     return parser.parse_args(argv)
 
@@ -338,30 +386,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         warmup_s=args.warmup,
         quiet=Quiet(args.quiet_threshold, args.quiet_wait),
         pin=pin,
+        variants=LOGGING[args.logging],
     )
-    result = report.Report(
-        server_label=plan.choice.label,
-        server_version=plan.choice.version(),
-        runs=args.runs,
-        duration_s=args.duration,
-        connections=args.connections,
-        pinned=pin,
-        only=tuple(args.only or ()),
-    )
+    results = {
+        variant.name: report.Report(
+            server_label=f"{plan.choice.label}, {variant.label}",
+            server_version=plan.choice.version(),
+            runs=args.runs,
+            duration_s=args.duration,
+            connections=args.connections,
+            pinned=pin,
+            only=tuple(args.only or ()),
+        )
+        for variant in plan.variants
+    }
+    # The in-process measurements do not depend on the server's logging: they go with the
+    # first variant's block (the default's, unless only "off" was asked for).
+    main_result = results[plan.variants[0].name]
     data_dir = Path(tempfile.mkdtemp(prefix="miniport-bench-"))
     (data_dir / "http").mkdir()
     (data_dir / "ports-100k").mkdir()
     try:
         if plan.endpoints:
-            _measure_http(plan, data_dir / "http", result)
+            _measure_http(plan, data_dir / "http", results)
         if DECIDE in plan.in_process:
-            _measure_decide(result)
+            _measure_decide(main_result)
         if PORTS_100K in plan.in_process:
-            _measure_ports_scale(plan, data_dir / "ports-100k", result)
-        report.write(args.output, plan.choice.key, result)
-        print(report.render(result))
+            _measure_ports_scale(plan, data_dir / "ports-100k", main_result)
+        passed = True
+        for variant in plan.variants:
+            result = results[variant.name]
+            report.write(args.output, plan.choice.key + variant.key_suffix, result)
+            print(report.render(result))
+            passed = passed and result.passed
+        if LOGGING_ON.name in results and LOGGING_OFF.name in results and plan.endpoints:
+            cost = report.LoggingCost(results[LOGGING_ON.name], results[LOGGING_OFF.name])
+            report.write_block(args.output, plan.choice.key + "-access-log-cost", cost.render())
+            print(cost.render())
+            passed = passed and cost.passed
         print(f"written to {args.output}")
-        return 0 if result.passed else 1
+        return 0 if passed else 1
     except KeyboardInterrupt:
         print("interrupted; everything started was stopped", file=sys.stderr)
         return 130
