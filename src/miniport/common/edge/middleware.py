@@ -54,7 +54,8 @@ class Edge:
         self.app = app
         self.limits = limits
         self.access_log = access_log
-        self.ids = RequestIds()
+        self.new_id = RequestIds().new
+        self._set_current_id = request_ids.current.set
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,8 +99,8 @@ class Edge:
         if incoming is not None and request_ids.acceptable(incoming):
             request_id = incoming
         else:
-            request_id = self.ids.new()
-        request_ids.current.set(request_id)
+            request_id = self.new_id()
+        self._set_current_id(request_id)
         id_header = (request_ids.HEADER, request_id)
         if refusal is None and chunked and length is None:
             receive, refused = await _read_limited(receive, limits.max_body_bytes)
@@ -128,11 +129,11 @@ class Edge:
                 self.access_log.record(
                     scope,
                     # Nothing sent: the server answers 500 for an app that raised.
-                    status=status or 500,
-                    sent=sent,
-                    duration=perf_counter() - started,
-                    request_id=request_id,
-                    refused=refusal is not None,
+                    status or 500,
+                    sent,
+                    perf_counter() - started,
+                    request_id,
+                    refusal is not None,
                 )
 
     def _flushing_at_shutdown(self, send: Send) -> Send:
