@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import select
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from miniport.common.db import make_engine
-from miniport.common.edge import request_ids
+from miniport.common.edge import access_log, request_ids
 from miniport.common.edge.access_log import AccessLog, LineBuffer
 from miniport.common.edge.logs import LogFormatter, wants_json
 from miniport.common.edge.redaction import redact_query, redact_text
@@ -171,3 +172,46 @@ def test_text_access_lines_for_people() -> None:
     sink.close()
     line = output.getvalue().decode()
     assert line.endswith(' "GET /notes/a\\"b?q=1 HTTP/1.1" 404 10 1.250ms r-1\n')
+
+
+def test_into_a_pipe_a_batch_goes_in_whole_lines_no_larger_than_pipe_buf(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Worker processes share one pipe (a container's standard output): a write of at most
+    # PIPE_BUF bytes is never interleaved with another process's, a larger one may be.
+    pieces: list[bytes] = []
+    real_write = os.write
+
+    def write(fd: int, data: bytes | memoryview) -> int:
+        pieces.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(access_log.os, "write", write)
+    reader, writer = os.pipe()
+    lines = [f"line {number} {'x' * (number % 300)}\n" for number in range(200)]
+    lines.insert(100, "long " + "y" * (2 * select.PIPE_BUF) + "\n")
+    try:
+        with os.fdopen(writer, "wb", closefd=False) as stream:
+            sink = LineBuffer(stream, interval=60)
+            for line in lines:
+                sink.append(line)
+            sink.close()
+        received = b""
+        os.set_blocking(reader, False)
+        while chunk := _read_some(reader):
+            received += chunk
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert received.decode() == "".join(lines)
+    assert len(pieces) > 2
+    for piece in pieces:
+        assert piece.endswith(b"\n")
+        assert len(piece) <= select.PIPE_BUF or piece.count(b"\n") == 1
+
+
+def _read_some(fd: int) -> bytes:
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return b""

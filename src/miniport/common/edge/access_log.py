@@ -6,7 +6,9 @@ formatting one line, never for a write: no stdlib ``logging`` call chain, no loc
 call. The price is that a crashed process (SIGKILL, a segfault) loses at most the lines of
 its last ``FLUSH_SECONDS``; a normal stop (SIGTERM, Ctrl-C) writes everything. An output that
 cannot keep up (a stuck pipe) never stalls serving: past ``CAPACITY`` unwritten lines the
-oldest are dropped.
+oldest are dropped. Several worker processes may share one pipe (a container's standard
+output): there, a batch is written in pieces of whole lines no larger than ``PIPE_BUF``,
+which the kernel writes without interleaving them with another process's.
 
 JSON lines (``json=True``)::
 
@@ -23,6 +25,9 @@ Text lines (for a terminal)::
 from __future__ import annotations
 
 import atexit
+import os
+import select
+import stat
 import threading
 import time
 from collections import deque
@@ -77,6 +82,7 @@ class LineBuffer:
         self, stream: BinaryIO, *, interval: float = FLUSH_SECONDS, capacity: int = CAPACITY
     ) -> None:
         self._stream = stream
+        self._pipe = _pipe_of(stream)
         self._lines: deque[str] = deque(maxlen=capacity)
         # deque.append is atomic under the GIL: the serving thread never waits for the writer.
         self.append = self._lines.append
@@ -98,10 +104,16 @@ class LineBuffer:
             if not count:
                 return
             # Only this method takes lines out, under the lock, so ``count`` are there.
-            data = "".join([lines.popleft() for _ in range(count)])
+            data = "".join([lines.popleft() for _ in range(count)]).encode(
+                "utf-8", "backslashreplace"
+            )
             try:
-                self._stream.write(data.encode("utf-8", "backslashreplace"))
-                self._stream.flush()
+                if self._pipe is None:
+                    self._stream.write(data)
+                    self._stream.flush()
+                else:
+                    self._stream.flush()  # whatever else was written to it goes first
+                    _write_in_whole_lines(self._pipe, data)
             except (OSError, ValueError):
                 pass  # the output is gone (a closed pipe): losing lines must not stop serving
 
@@ -112,6 +124,34 @@ class LineBuffer:
             self._thread.join(timeout=2)
         self.flush()
         atexit.unregister(self.close)
+
+
+def _pipe_of(stream: BinaryIO) -> int | None:
+    """The file descriptor of ``stream`` if it is a pipe or a socket, else None."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return None  # not a file at all (a test's BytesIO)
+    return stream.fileno() if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else None
+
+
+def _write_in_whole_lines(fd: int, data: bytes) -> None:
+    """Write ``data`` in pieces of whole lines of at most ``PIPE_BUF`` bytes (a longer line
+    alone), each of which a pipe takes in one piece."""
+    start, end = 0, len(data)
+    while start < end:
+        stop = start + select.PIPE_BUF
+        if stop < end:
+            cut = data.rfind(b"\n", start, stop)
+            if cut < 0:  # one line longer than PIPE_BUF: on its own
+                cut = data.find(b"\n", stop)
+            stop = end if cut < 0 else cut + 1
+        else:
+            stop = end
+        piece = memoryview(data)[start:stop]
+        while piece:
+            piece = piece[os.write(fd, piece) :]
+        start = stop
 
 
 def _json_string(value: str) -> str:
