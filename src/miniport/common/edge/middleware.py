@@ -24,7 +24,7 @@ from time import perf_counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from miniport.common.edge import request_ids
-from miniport.common.edge.access_log import AccessLog
+from miniport.common.edge.access_log import AccessLog, LineBuffer
 from miniport.common.edge.request_ids import RequestIds
 
 
@@ -60,7 +60,7 @@ class Edge:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "lifespan" and self.access_log is not None:
-                await self.app(scope, receive, self._flushing_at_shutdown(send))
+                await self.app(scope, receive, _flushing_at_shutdown(self.access_log.sink, send))
             else:
                 await self.app(scope, receive, send)
             return
@@ -102,7 +102,9 @@ class Edge:
             request_id = self.new_id()
         self._set_current_id(request_id)
         id_header = (request_ids.HEADER, request_id)
-        if refusal is None and chunked and length is None:
+        if refusal is None and chunked:
+            # Chunked, the body's length is known only once it has all come (a
+            # Content-Length beside it does not count: RFC 9112 §6.3).
             receive, refused = await _read_limited(receive, limits.max_body_bytes)
             if refused:
                 refusal = CONTENT_TOO_LARGE
@@ -136,16 +138,16 @@ class Edge:
                     refusal is not None,
                 )
 
-    def _flushing_at_shutdown(self, send: Send) -> Send:
-        access_log = self.access_log
-        assert access_log is not None
 
-        async def send_and_flush(message: Message) -> None:
-            if message["type"] == "lifespan.shutdown.complete":
-                access_log.sink.close()
-            await send(message)
+def _flushing_at_shutdown(sink: LineBuffer, send: Send) -> Send:
+    """``send`` for the lifespan: the access log is written out as the server shuts down."""
 
-        return send_and_flush
+    async def send_and_flush(message: Message) -> None:
+        if message["type"] == "lifespan.shutdown.complete":
+            sink.close()
+        await send(message)
+
+    return send_and_flush
 
 
 async def _refuse(refusal: Refusal, send: Send) -> None:
