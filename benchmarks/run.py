@@ -19,6 +19,7 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -31,8 +32,8 @@ from benchmarks import decide, ports_scale, report
 from benchmarks.endpoints import ENDPOINTS, Context, Endpoint, Prepared
 from benchmarks.machine import wait_for_quiet
 from benchmarks.seed import seed
-from benchmarks.servers import ServerChoice, running_server
-from benchmarks.wrk import LOOPBACK, Load, WrkError, run_wrk, wrk_binary
+from benchmarks.servers import RunningServer, ServerChoice, running_server
+from benchmarks.wrk import LOOPBACK, Load, WrkError, WrkRun, run_wrk, wrk_binary
 from miniport.common.migrate import upgrade
 from miniport.platform.settings import PlatformSettings
 
@@ -186,51 +187,99 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
     )
 
 
+def _load_at_once(jobs: list[tuple[RunningServer, Prepared]], load: Load) -> dict[str, WrkRun]:
+    """Run one wrk per server, all at the same time; their results by server URL."""
+    runs: dict[str, WrkRun] = {}
+
+    def run(server: RunningServer, job: Prepared) -> None:
+        server.truncate_access_log()
+        runs[server.url] = run_wrk(server.url + job.path, script=job.script, env=job.env, load=load)
+
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return runs
+
+
+def measure_paired(endpoint: Endpoint, contexts: dict[str, Context], plan: Plan) -> report.Paired:
+    """Both servers loaded at once, each by a wrk of its own. Pinned to one CPU, they share it
+    evenly, so the ratio of what they served is the ratio of their costs per request, whatever
+    else the machine does meanwhile (measured one after the other, runs differ by 10–30 %
+    on a busy machine; side by side, two identical servers came out within 1 % for
+    discovery). Each server has a database of its own, so neither waits for the other's
+    writes."""
+    on, off = contexts[LOGGING_ON.name], contexts[LOGGING_OFF.name]
+    ratios: list[float] = []
+    for number in range(1, plan.runs + 1):
+        jobs = []
+        for context in (on, off):
+            prepared = endpoint.prepare(context, plan.load.duration_s)
+            _probe(context.base_url, prepared)
+            jobs.append((context.server, prepared))
+        wait_for_quiet(threshold=plan.quiet.threshold, timeout=plan.quiet.wait_s)
+        runs = _load_at_once(jobs, plan.load)
+        if set(runs) != {on.base_url, off.base_url}:
+            raise WrkError(f"{endpoint.name}: a side-by-side run did not finish")
+        if not (runs[on.base_url].clean and runs[off.base_url].clean):
+            raise WrkError(f"{endpoint.name}: a side-by-side run had failed answers")
+        ratios.append(runs[on.base_url].requests / max(1, runs[off.base_url].requests))
+        print(
+            f"  {endpoint.name} side by side run {number}/{plan.runs}: "
+            f"log on {runs[on.base_url].rps:,.0f} req/s, off {runs[off.base_url].rps:,.0f} "
+            f"req/s, on / off {ratios[-1]:.1%}",
+            flush=True,
+        )
+    return report.Paired(endpoint.name, tuple(ratios))
+
+
 def _measure_http(plan: Plan, data_dir: Path, results: dict[str, report.Report]) -> None:
-    """Every endpoint on every variant's server; the servers run side by side, and each
-    endpoint is measured on one after the other, so they are compared in the same minutes."""
-    ports = {variant.name: _free_port() for variant in plan.variants}
+    """Every endpoint on every variant's server. The servers run at the same time, each on a
+    copy of the same seeded database; each endpoint is measured on one right after the
+    other, so they are compared in the same minutes, and then (both variants) side by side."""
     first = plan.variants[0]
-    settings = PlatformSettings(
-        data_dir=data_dir,
-        base_url=f"http://{LOOPBACK}:{ports[first.name]}",
-        environment="production",
-    )
-    print(f"seeding {data_dir} …", flush=True)
-    seeded = seed(settings)
+    seeded_dir = data_dir / first.name
+    print(f"seeding {seeded_dir} …", flush=True)
+    seeded = seed(PlatformSettings(data_dir=seeded_dir, environment="production"))
+    for variant in plan.variants[1:]:
+        shutil.copytree(seeded_dir, data_dir / variant.name)
     with ExitStack() as stack:
-        servers = {}
+        contexts: dict[str, Context] = {}
         for variant in plan.variants:
-            base_url = f"http://{LOOPBACK}:{ports[variant.name]}"
+            port = _free_port()
+            base_url = f"http://{LOOPBACK}:{port}"
+            variant_dir = data_dir / variant.name
             print(f"starting {plan.choice.label}, {variant.label}, on {base_url} …", flush=True)
-            servers[variant.name] = stack.enter_context(
+            server = stack.enter_context(
                 running_server(
                     plan.choice,
-                    port=ports[variant.name],
-                    env={**_server_env(data_dir, base_url), **variant.env},
+                    port=port,
+                    env={**_server_env(variant_dir, base_url), **variant.env},
                     cpu=SERVER_CPU if plan.pin else None,
-                    log=data_dir / f"server-{variant.name}.log",
+                    log=variant_dir / "server.log",
                 )
             )
-        context = Context(
-            base_url=servers[first.name].url,
-            server=servers[first.name],
-            seeded=seeded,
-            data_dir=data_dir,
-            settings=settings,
-            duration_s=plan.load.duration_s,
-        )
-        stack.callback(context.close)
-        context.access_token = _issue_access_token(context)
+            context = Context(
+                base_url=server.url,
+                server=server,
+                seeded=seeded,
+                data_dir=variant_dir,
+                settings=PlatformSettings(
+                    data_dir=variant_dir, base_url=base_url, environment="production"
+                ),
+                duration_s=plan.load.duration_s,
+                label=f"access log {variant.name}",
+            )
+            stack.callback(context.close)
+            context.access_token = _issue_access_token(context)
+            contexts[variant.name] = context
         for number, endpoint in enumerate(plan.endpoints):
             # Every other endpoint the other way round, so neither server is always second.
             order = plan.variants if number % 2 == 0 else plan.variants[::-1]
             for variant in order:
-                context.base_url = servers[variant.name].url
-                context.server = servers[variant.name]
-                context.label = f"access log {variant.name}"
                 try:
-                    measured = measure(endpoint, context, plan)
+                    measured = measure(endpoint, contexts[variant.name], plan)
                 except WrkError as error:
                     # Recorded as a failure of this endpoint; the others are still measured.
                     print(f"  {endpoint.name} failed: {error}", flush=True)
@@ -238,6 +287,13 @@ def _measure_http(plan: Plan, data_dir: Path, results: dict[str, report.Report])
                         endpoint.name, endpoint.request, endpoint.target_rps, (), error=str(error)
                     )
                 results[variant.name].http.append(measured)
+            if len(plan.variants) == len(LOGGING["both"]):
+                try:
+                    paired = measure_paired(endpoint, contexts, plan)
+                except WrkError as error:
+                    print(f"  {endpoint.name} side by side failed: {error}", flush=True)
+                    paired = report.Paired(endpoint.name, (), error=str(error))
+                results[LOGGING_ON.name].paired.append(paired)
 
 
 def _measure_decide(result: report.Report) -> None:
