@@ -54,7 +54,7 @@ def test_json_lines_by_default_off_a_terminal(tmp_path: Path) -> None:
 def test_text_lines_when_asked(tmp_path: Path) -> None:
     server, ids = serve_platform(tmp_path, log_format="text")
     lines = server.stdout.read_text().splitlines()[-3:]
-    pattern = r'^\S+Z 127\.0\.0\.1 "GET (\S+) HTTP/1\.1" (\d{3}) \d+ [\d.]+ms (\S+)$'
+    pattern = r'^\S+Z 127\.0\.0\.1 "GET (\S+) HTTP/1\.1" (\d{3}) \d+ \d+us (\S+)$'
     parsed = [re.match(pattern, line) for line in lines]
     assert all(parsed), lines
     assert [(m[1], m[2], m[3]) for m in parsed if m] == [

@@ -171,7 +171,7 @@ def test_text_access_lines_for_people() -> None:
     )
     sink.close()
     line = output.getvalue().decode()
-    assert line.endswith(' "GET /notes/a\\"b?q=1 HTTP/1.1" 404 10 1.250ms r-1\n')
+    assert line.endswith(' "GET /notes/a\\"b?q=1 HTTP/1.1" 404 10 1250us r-1\n')
 
 
 def test_into_a_pipe_a_batch_goes_in_whole_lines_no_larger_than_pipe_buf(
