@@ -146,7 +146,9 @@ def test_access_lines_are_written_in_batches_and_all_of_them_at_close() -> None:
         "http_version": "1.1",
     }
     for number in range(3):
-        log.record(scope, status=200, sent=45, duration=0.0005, request_id=b"id-%d" % number)
+        log.record(
+            scope, status=200, sent=45, started=1.0, ended=1.0005, request_id=b"id-%d" % number
+        )
     assert output.getvalue() == b""  # nothing written on the request's path
     sink.close()
     lines = [json.loads(line) for line in output.getvalue().splitlines()]
@@ -167,7 +169,7 @@ def test_text_access_lines_for_people() -> None:
         "http_version": "1.1",
     }
     AccessLog(sink, service="host", json=False).record(
-        scope, status=404, sent=10, duration=0.00125, request_id=b"r-1"
+        scope, status=404, sent=10, started=2.0, ended=2.00125, request_id=b"r-1"
     )
     sink.close()
     line = output.getvalue().decode()

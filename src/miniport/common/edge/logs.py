@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any, TextIO
 
 import orjson
 
 from miniport.common.edge import request_ids
-from miniport.common.edge.access_log import Timestamps
 from miniport.common.edge.redaction import redact_text
 from miniport.common.edge.settings import LogFormat
 
@@ -44,7 +44,6 @@ class LogFormatter(logging.Formatter):
         super().__init__()
         self.json = json
         self.service = service
-        self._timestamps = Timestamps()
 
     def format(self, record: logging.LogRecord) -> str:
         message = redact_text(record.getMessage())
@@ -57,7 +56,10 @@ class LogFormatter(logging.Formatter):
             error = (error + "\n" if error else "") + redact_text(record.stack_info)
         current = request_ids.current.get()
         request_id = current.decode("ascii") if current is not None else None
-        timestamp = self._timestamps.text(record.created)
+        seconds = int(record.created)
+        milliseconds = int((record.created - seconds) * 1000)
+        date = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        timestamp = f"{date}.{milliseconds:03d}Z"
         if self.json:
             entry: dict[str, Any] = {
                 "time": timestamp,

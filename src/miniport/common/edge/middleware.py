@@ -133,7 +133,8 @@ class Edge:
                     # Nothing sent: the server answers 500 for an app that raised.
                     status or 500,
                     sent,
-                    perf_counter() - started,
+                    started,
+                    perf_counter(),
                     request_id,
                     refusal is not None,
                 )
