@@ -207,9 +207,9 @@ def measure_paired(endpoint: Endpoint, contexts: dict[str, Context], plan: Plan)
     """Both servers loaded at once, each by a wrk of its own. Pinned to one CPU, they share it
     evenly, so the ratio of what they served is the ratio of their costs per request, whatever
     else the machine does meanwhile (measured one after the other, runs differ by 10–30 %
-    on a busy machine; side by side, two identical servers came out within 1 % for
-    discovery). Each server has a database of its own, so neither waits for the other's
-    writes."""
+    on a busy machine; side by side, two identical servers came out within 2 % of each other
+    for discovery, 5 % for token, which writes). Each server has a database of its own, so
+    neither waits for the other's writes."""
     on, off = contexts[LOGGING_ON.name], contexts[LOGGING_OFF.name]
     ratios: list[float] = []
     for number in range(1, plan.runs + 1):
