@@ -38,6 +38,7 @@ class Context:
     data_dir: Path
     settings: PlatformSettings
     duration_s: float
+    label: str = ""  # which of the servers compared side by side this is, for the progress
     access_token: str = ""
     # Built on first use, for the issue-3 endpoints: a runtime on the benchmark database in
     # this process (to make tickets and codes), and the tickets.

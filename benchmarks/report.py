@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from benchmarks.wrk import WrkRun
 
@@ -83,6 +84,19 @@ class HttpResult:
 
 
 @dataclass(frozen=True)
+class Paired:
+    """One endpoint on the two servers loaded at once: each run's requests, on / off."""
+
+    name: str
+    ratios: tuple[float, ...]
+    error: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return statistics.median(self.ratios) if self.ratios else None
+
+
+@dataclass(frozen=True)
 class InProcessResult:
     """A measurement made inside one Python process (decisions/s, RSS, rebuild time)."""
 
@@ -106,6 +120,8 @@ class Report:
     load_average: tuple[float, float, float] = field(default_factory=os.getloadavg)
     http: list[HttpResult] = field(default_factory=list)
     in_process: list[InProcessResult] = field(default_factory=list)
+    # With the access log on and off measured side by side (on the "on" report only).
+    paired: list[Paired] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -216,11 +232,73 @@ Runs vary by 10–30 % from one sitting to the next: compare figures from one si
 """
 
 
+@dataclass(frozen=True)
+class LoggingCost:
+    """What the access log costs each endpoint: the two servers' tables side by side, and
+    the ratio of the two loaded at once, which decides."""
+
+    on: Report
+    off: Report
+    # With its access log on (the default), every hot path keeps at least this share of
+    # what it serves with the log off (issue 11).
+    KEEP: ClassVar[float] = 0.90
+
+    def _sequential(self, name: str) -> tuple[HttpResult, HttpResult] | None:
+        on = {result.name: result for result in self.on.http}.get(name)
+        off = {result.name: result for result in self.off.http}.get(name)
+        if on is None or off is None or not on.runs or not off.runs:
+            return None
+        return on, off
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.on.paired) and all(
+            paired.ratio is not None and paired.ratio >= self.KEEP for paired in self.on.paired
+        )
+
+    def render(self) -> str:
+        lines = [
+            "### What the access log costs",
+            "",
+            "Two servers, one with the access log (JSON lines to a file, as in production) and "
+            "one without, both pinned to the same CPU. Measured one after the other (the two "
+            "tables above), and loaded at once, each by its own wrk: sharing the CPU evenly, "
+            "the ratio of what they serve is the ratio of their costs, undisturbed by whatever "
+            f"else the machine does. That ratio must be at least {self.KEEP:.0%}.",
+            "",
+            "| endpoint | req/s, log on | req/s, log off | on / off | per CPU-second, on / off "
+            "| loaded at once: on / off (median; each run) | result |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for paired in self.on.paired:
+            sequential = self._sequential(paired.name)
+            if sequential is None:
+                columns = "— | — | — | —"
+            else:
+                on, off = sequential
+                on_cpu, off_cpu = on.per_cpu_second, off.per_cpu_second
+                cpu_ratio = _share(on_cpu / off_cpu) if on_cpu and off_cpu else "n/a"
+                columns = f"{on.rps:,.0f} | {off.rps:,.0f} | {on.rps / off.rps:.0%} | {cpu_ratio}"
+            if paired.ratio is None:
+                at_once, verdict = "—", f"**failed**: {_cell(paired.error)}"
+            else:
+                each = ", ".join(f"{ratio:.1%}" for ratio in paired.ratios)
+                at_once = f"{paired.ratio:.1%} ({each})"
+                verdict = "pass" if paired.ratio >= self.KEEP else "**miss**"
+            lines.append(f"| {paired.name} | {columns} | {at_once} | {verdict} |")
+        return "\n".join(lines) + "\n"
+
+
 def write(path: Path, key: str, report: Report) -> None:
     """Replace (or append) the block owned by ``key`` in ``path``."""
+    write_block(path, key, render(report))
+
+
+def write_block(path: Path, key: str, text: str) -> None:
+    """Replace (or append) the block owned by ``key`` in ``path`` with ``text``."""
     begin = f"<!-- generated:{key}:begin -->"
     end = f"<!-- generated:{key}:end -->"
-    block = f"{begin}\n{render(report)}{end}"
+    block = f"{begin}\n{text}{end}"
     text = path.read_text() if path.exists() else HEADER
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
     if pattern.search(text):

@@ -1,10 +1,12 @@
 """``python -m benchmarks.run`` (``make bench``): the platform's hot paths under wrk.
 
-Creates a throw-away data directory, migrates and seeds it, starts the platform with one
-worker pinned to CPU 0, loads each endpoint with ``wrk -t1 -c32`` pinned to CPU 1 (a warm-up,
-then ``--runs`` measured runs), measures ``decide`` and a 100,000-port worker in process, and
-writes the medians with their targets into ``benchmarks/RESULTS.md``. Everything it starts is
-stopped again, on errors and Ctrl-C too, and nothing but 127.0.0.1 is ever loaded.
+Creates a throw-away data directory, migrates and seeds it, starts the platform as
+``miniport serve platform`` does with one worker pinned to CPU 0 — twice by default: with
+its access log on (the default) and off — loads each endpoint with ``wrk -t1 -c32`` pinned
+to CPU 1 (a warm-up, then ``--runs`` measured runs, on each server in turn), measures
+``decide`` and a 100,000-port worker in process, and writes the medians with their targets,
+and the access log's cost, into ``benchmarks/RESULTS.md``. Everything it starts is stopped
+again, on errors and Ctrl-C too, and nothing but 127.0.0.1 is ever loaded.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -28,8 +32,8 @@ from benchmarks import decide, ports_scale, report
 from benchmarks.endpoints import ENDPOINTS, Context, Endpoint, Prepared
 from benchmarks.machine import wait_for_quiet
 from benchmarks.seed import seed
-from benchmarks.servers import ServerChoice, running_server
-from benchmarks.wrk import LOOPBACK, Load, WrkError, run_wrk, wrk_binary
+from benchmarks.servers import RunningServer, ServerChoice, running_server
+from benchmarks.wrk import LOOPBACK, Load, WrkError, WrkRun, run_wrk, wrk_binary
 from miniport.common.migrate import upgrade
 from miniport.platform.settings import PlatformSettings
 
@@ -41,6 +45,26 @@ PORTS_100K = "ports-100k"
 DECISIONS_PER_SECOND = 1_000_000
 RSS_LIMIT_MB = 200.0
 REBUILD_LIMIT_MS = 200.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of running the server: its name, what its block is keyed by, its settings."""
+
+    name: str
+    key_suffix: str
+    label: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+LOGGING_ON = Variant("on", "", "access log on (the default of `miniport serve platform`)")
+LOGGING_OFF = Variant(
+    "off",
+    "-access-log-off",
+    "access log off (`MINIPORT_PLATFORM_ACCESS_LOG=false`)",
+    {"MINIPORT_PLATFORM_ACCESS_LOG": "false"},
+)
+LOGGING = {"both": (LOGGING_ON, LOGGING_OFF), "on": (LOGGING_ON,), "off": (LOGGING_OFF,)}
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,7 @@ class Plan:
     warmup_s: float
     quiet: Quiet
     pin: bool
+    variants: tuple[Variant, ...] = (LOGGING_ON,)
 
 
 def _free_port() -> int:
@@ -132,6 +157,7 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
         prepared = endpoint.prepare(context, load.duration_s)
         _probe(context.base_url, prepared)
         background.append(wait_for_quiet(threshold=plan.quiet.threshold, timeout=plan.quiet.wait_s))
+        context.server.truncate_access_log()
         cpu_before = context.server.cpu_seconds()
         run = run_wrk(
             context.base_url + prepared.path, script=prepared.script, env=prepared.env, load=load
@@ -146,7 +172,7 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
         if background[-1] is not None:
             notes.append(f"others used {background[-1]:.0%} of the CPUs just before")
         print(
-            f"  {endpoint.name} run {number}/{plan.runs}: {run.rps:,.0f} req/s, "
+            f"  {endpoint.name} ({context.label}) run {number}/{plan.runs}: {run.rps:,.0f} req/s, "
             f"p50 {run.p50_ms:.2f} ms, p99 {run.p99_ms:.2f} ms ({'; '.join(notes)})",
             flush=True,
         )
@@ -161,42 +187,113 @@ def measure(endpoint: Endpoint, context: Context, plan: Plan) -> report.HttpResu
     )
 
 
-def _measure_http(plan: Plan, data_dir: Path, result: report.Report) -> None:
-    port = _free_port()
-    base_url = f"http://{LOOPBACK}:{port}"
-    settings = PlatformSettings(data_dir=data_dir, base_url=base_url, environment="production")
-    print(f"seeding {data_dir} …", flush=True)
-    seeded = seed(settings)
-    print(f"starting {plan.choice.label} on {base_url} …", flush=True)
-    with running_server(
-        plan.choice,
-        port=port,
-        env=_server_env(data_dir, base_url),
-        cpu=SERVER_CPU if plan.pin else None,
-        log=data_dir / "server.log",
-    ) as server:
-        context = Context(
-            base_url=server.url,
-            server=server,
-            seeded=seeded,
-            data_dir=data_dir,
-            settings=settings,
-            duration_s=plan.load.duration_s,
+def _load_at_once(jobs: list[tuple[RunningServer, Prepared]], load: Load) -> dict[str, WrkRun]:
+    """Run one wrk per server, all at the same time; their results by server URL."""
+    runs: dict[str, WrkRun] = {}
+
+    def run(server: RunningServer, job: Prepared) -> None:
+        server.truncate_access_log()
+        runs[server.url] = run_wrk(server.url + job.path, script=job.script, env=job.env, load=load)
+
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return runs
+
+
+def measure_paired(endpoint: Endpoint, contexts: dict[str, Context], plan: Plan) -> report.Paired:
+    """Both servers loaded at once, each by a wrk of its own. Pinned to one CPU, they share it
+    evenly, so the ratio of what they served is the ratio of their costs per request, whatever
+    else the machine does meanwhile (measured one after the other, runs differ by 10–30 %
+    on a busy machine; side by side, two identical servers came out within 2 % of each other
+    for discovery, 5 % for token, which writes). Each server has a database of its own, so
+    neither waits for the other's writes."""
+    on, off = contexts[LOGGING_ON.name], contexts[LOGGING_OFF.name]
+    ratios: list[float] = []
+    for number in range(1, plan.runs + 1):
+        jobs = []
+        for context in (on, off):
+            prepared = endpoint.prepare(context, plan.load.duration_s)
+            _probe(context.base_url, prepared)
+            jobs.append((context.server, prepared))
+        wait_for_quiet(threshold=plan.quiet.threshold, timeout=plan.quiet.wait_s)
+        runs = _load_at_once(jobs, plan.load)
+        if set(runs) != {on.base_url, off.base_url}:
+            raise WrkError(f"{endpoint.name}: a side-by-side run did not finish")
+        if not (runs[on.base_url].clean and runs[off.base_url].clean):
+            raise WrkError(f"{endpoint.name}: a side-by-side run had failed answers")
+        ratios.append(runs[on.base_url].requests / max(1, runs[off.base_url].requests))
+        print(
+            f"  {endpoint.name} side by side run {number}/{plan.runs}: "
+            f"log on {runs[on.base_url].rps:,.0f} req/s, off {runs[off.base_url].rps:,.0f} "
+            f"req/s, on / off {ratios[-1]:.1%}",
+            flush=True,
         )
-        try:
+    return report.Paired(endpoint.name, tuple(ratios))
+
+
+def _measure_http(plan: Plan, data_dir: Path, results: dict[str, report.Report]) -> None:
+    """Every endpoint on every variant's server. The servers run at the same time, each on a
+    copy of the same seeded database; each endpoint is measured on one right after the
+    other, so they are compared in the same minutes, and then (both variants) side by side."""
+    first = plan.variants[0]
+    seeded_dir = data_dir / first.name
+    print(f"seeding {seeded_dir} …", flush=True)
+    seeded = seed(PlatformSettings(data_dir=seeded_dir, environment="production"))
+    for variant in plan.variants[1:]:
+        shutil.copytree(seeded_dir, data_dir / variant.name)
+    with ExitStack() as stack:
+        contexts: dict[str, Context] = {}
+        for variant in plan.variants:
+            port = _free_port()
+            base_url = f"http://{LOOPBACK}:{port}"
+            variant_dir = data_dir / variant.name
+            print(f"starting {plan.choice.label}, {variant.label}, on {base_url} …", flush=True)
+            server = stack.enter_context(
+                running_server(
+                    plan.choice,
+                    port=port,
+                    env={**_server_env(variant_dir, base_url), **variant.env},
+                    cpu=SERVER_CPU if plan.pin else None,
+                    log=variant_dir / "server.log",
+                )
+            )
+            context = Context(
+                base_url=server.url,
+                server=server,
+                seeded=seeded,
+                data_dir=variant_dir,
+                settings=PlatformSettings(
+                    data_dir=variant_dir, base_url=base_url, environment="production"
+                ),
+                duration_s=plan.load.duration_s,
+                label=f"access log {variant.name}",
+            )
+            stack.callback(context.close)
             context.access_token = _issue_access_token(context)
-            for endpoint in plan.endpoints:
+            contexts[variant.name] = context
+        for number, endpoint in enumerate(plan.endpoints):
+            # Every other endpoint the other way round, so neither server is always second.
+            order = plan.variants if number % 2 == 0 else plan.variants[::-1]
+            for variant in order:
                 try:
-                    measured = measure(endpoint, context, plan)
+                    measured = measure(endpoint, contexts[variant.name], plan)
                 except WrkError as error:
                     # Recorded as a failure of this endpoint; the others are still measured.
                     print(f"  {endpoint.name} failed: {error}", flush=True)
                     measured = report.HttpResult(
                         endpoint.name, endpoint.request, endpoint.target_rps, (), error=str(error)
                     )
-                result.http.append(measured)
-        finally:
-            context.close()
+                results[variant.name].http.append(measured)
+            if len(plan.variants) == len(LOGGING["both"]):
+                try:
+                    paired = measure_paired(endpoint, contexts, plan)
+                except WrkError as error:
+                    print(f"  {endpoint.name} side by side failed: {error}", flush=True)
+                    paired = report.Paired(endpoint.name, (), error=str(error))
+                results[LOGGING_ON.name].paired.append(paired)
 
 
 def _measure_decide(result: report.Report) -> None:
@@ -314,6 +411,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quiet-wait", type=float, default=120.0, help="longest wait for that, seconds (120)"
     )
+    parser.add_argument(
+        "--logging",
+        choices=sorted(LOGGING),
+        default="both",
+        help="measure the server with its access log on (the default of `miniport serve "
+        "platform`), off, or both side by side and compare (both)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     return parser.parse_args(argv)
 
@@ -338,30 +442,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         warmup_s=args.warmup,
         quiet=Quiet(args.quiet_threshold, args.quiet_wait),
         pin=pin,
+        variants=LOGGING[args.logging],
     )
-    result = report.Report(
-        server_label=plan.choice.label,
-        server_version=plan.choice.version(),
-        runs=args.runs,
-        duration_s=args.duration,
-        connections=args.connections,
-        pinned=pin,
-        only=tuple(args.only or ()),
-    )
+    results = {
+        variant.name: report.Report(
+            server_label=f"{plan.choice.label}, {variant.label}",
+            server_version=plan.choice.version(),
+            runs=args.runs,
+            duration_s=args.duration,
+            connections=args.connections,
+            pinned=pin,
+            only=tuple(args.only or ()),
+        )
+        for variant in plan.variants
+    }
+    # The in-process measurements do not depend on the server's logging: they go with the
+    # first variant's block (the default's, unless only "off" was asked for).
+    main_result = results[plan.variants[0].name]
     data_dir = Path(tempfile.mkdtemp(prefix="miniport-bench-"))
     (data_dir / "http").mkdir()
     (data_dir / "ports-100k").mkdir()
     try:
         if plan.endpoints:
-            _measure_http(plan, data_dir / "http", result)
+            _measure_http(plan, data_dir / "http", results)
         if DECIDE in plan.in_process:
-            _measure_decide(result)
+            _measure_decide(main_result)
         if PORTS_100K in plan.in_process:
-            _measure_ports_scale(plan, data_dir / "ports-100k", result)
-        report.write(args.output, plan.choice.key, result)
-        print(report.render(result))
+            _measure_ports_scale(plan, data_dir / "ports-100k", main_result)
+        passed = True
+        for variant in plan.variants:
+            result = results[variant.name]
+            report.write(args.output, plan.choice.key + variant.key_suffix, result)
+            print(report.render(result))
+            passed = passed and result.passed
+        if LOGGING_ON.name in results and LOGGING_OFF.name in results and plan.endpoints:
+            cost = report.LoggingCost(results[LOGGING_ON.name], results[LOGGING_OFF.name])
+            report.write_block(args.output, plan.choice.key + "-access-log-cost", cost.render())
+            print(cost.render())
+            passed = passed and cost.passed
         print(f"written to {args.output}")
-        return 0 if result.passed else 1
+        return 0 if passed else 1
     except KeyboardInterrupt:
         print("interrupted; everything started was stopped", file=sys.stderr)
         return 130

@@ -50,26 +50,9 @@ class ServerChoice:
 
     def command(self, port: int) -> list[str]:
         if self.name == "uvicorn":
-            return [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                FACTORY,
-                "--host",
-                LOOPBACK,
-                "--port",
-                str(port),
-                "--loop",
-                self.loop,
-                "--http",
-                self.http,
-                "--log-level",
-                "warning",
-                # An access-log line per request would be measured as part of the endpoint;
-                # deployments log at their proxy.
-                "--no-access-log",
-            ]
+            # `miniport serve platform` itself (benchmarks.serve), so the table describes
+            # what people run: its uvicorn options, its edge and its access log.
+            return [sys.executable, "-m", "benchmarks.serve", str(port), self.loop, self.http]
         if self.name == "granian":
             return [
                 sys.executable,
@@ -89,6 +72,8 @@ class ServerChoice:
                 "--no-ws",
                 "--log-level",
                 "warning",
+                # granian's own access log: the platform's edge writes one (or not, as its
+                # settings say), as under `miniport serve platform`.
                 "--no-access-log",
                 FACTORY,
             ]
@@ -99,6 +84,14 @@ class ServerChoice:
 class RunningServer:
     url: str
     pid: int
+    # Where the server's standard output (its access log) goes.
+    access_log: Path | None = None
+
+    def truncate_access_log(self) -> None:
+        """Empty the access log: a run at tens of thousands of requests a second writes
+        hundreds of megabytes. The server appends (O_APPEND), so it writes on at the start."""
+        if self.access_log is not None:
+            os.truncate(self.access_log, 0)
 
     def process_ids(self) -> list[int]:
         """The server and its descendants (granian serves from a child process)."""
@@ -169,19 +162,24 @@ def stop_group(process: subprocess.Popen[bytes], *, grace: float = 10.0) -> None
 def running_server(
     choice: ServerChoice, *, port: int, env: dict[str, str], cpu: int | None, log: Path
 ) -> Iterator[RunningServer]:
-    """The platform served on 127.0.0.1:port until the block ends."""
-    with log.open("wb") as log_file:
+    """The platform served on 127.0.0.1:port until the block ends.
+
+    Its standard error goes to ``log``, its standard output (the access log, written as in
+    production: to a file) to ``<log>-access.log`` beside it.
+    """
+    access_log = log.with_name(log.stem + "-access.log")
+    with log.open("wb") as log_file, access_log.open("ab") as access_file:
         process = subprocess.Popen(
             pinned(choice.command(port), cpu),
             env={**os.environ, **env},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            stdout=access_file,
+            stderr=log_file,
             start_new_session=True,  # its own process group, stopped as one
         )
         try:
             url = f"http://{LOOPBACK}:{port}"
             _wait_ready(process, url + READY_PATH, log)
-            yield RunningServer(url, process.pid)
+            yield RunningServer(url, process.pid, access_log)
         finally:
             stop_group(process)
 

@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 
 from miniport.common.clock import as_utc
 from miniport.common.migrate import SchemaOutOfDate
-from miniport.common.settings import SettingsError
+from miniport.common.settings import SettingsError, invalid_settings
 from miniport.platform.accounts.users import AccountError
 from miniport.platform.registry.errors import RegistryError
 
@@ -49,12 +49,7 @@ def _encode(value: object) -> str:
 
 def settings_problem(error: ValidationError) -> str:
     """One line per bad setting, named as the environment variable people set."""
-    problems = []
-    for item in error.errors():
-        name = "_".join(str(part) for part in item["loc"]).upper()
-        message = str(item["msg"]).removeprefix("Value error, ")
-        problems.append(f"MINIPORT_PLATFORM_{name}: {message}" if name else message)
-    return "invalid settings: " + "; ".join(problems)
+    return invalid_settings(error, prefix="MINIPORT_PLATFORM_")
 
 
 class Output:

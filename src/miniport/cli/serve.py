@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
+from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from miniport.cli.output import Output
 from miniport.common.db import make_engine, make_sessionmaker, read_only_engine
+from miniport.common.edge.serving import serve
 from miniport.common.migrate import current_revision, ensure_current, head_revision, upgrade
 from miniport.host.settings import HostSettings
 from miniport.platform.atrest.columns import verify_readable
@@ -66,6 +67,32 @@ def _preflight_platform(out: Output) -> PlatformSettings:
         return settings
 
 
+def run_platform(*, host: str, port: int, workers: int | None = None, **server: Any) -> None:
+    """What ``miniport serve platform`` runs: the preflight, then uvicorn until stopped.
+
+    ``server`` passes further uvicorn options (the benchmarks choose its event loop and HTTP
+    parser); everything else is exactly what the command does.
+    """
+    out = Output(json_mode=False)
+    settings = _preflight_platform(out)
+    public = urlsplit(settings.base_url)
+    if public.hostname in ("127.0.0.1", "localhost", "::1") and public.port not in (None, port):
+        # On standard error, like every other message: standard output is the access log.
+        Console(stderr=True, highlight=False).print(
+            f"[yellow]note:[/] MINIPORT_PLATFORM_BASE_URL is {settings.base_url}, but the "
+            f"server listens on port {port}; tokens will name {settings.base_url} as issuer."
+        )
+    serve(
+        PLATFORM_FACTORY,
+        settings,
+        service=settings.service_name,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        **server,
+    )
+
+
 @serve_app.command("platform")
 def serve_platform(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -78,22 +105,9 @@ def serve_platform(
     """Serve the platform (OpenID provider and pages) until Ctrl-C.
 
     Refuses to start when the database schema is out of date; run `miniport db upgrade`.
+    Writes a redacted access log to standard output, everything else to standard error.
     """
-    out = Output(json_mode=False)
-    settings = _preflight_platform(out)
-    public = urlsplit(settings.base_url)
-    if public.hostname in ("127.0.0.1", "localhost", "::1") and public.port not in (None, port):
-        out.console.print(
-            f"[yellow]note:[/] MINIPORT_PLATFORM_BASE_URL is {settings.base_url}, but the "
-            f"server listens on port {port}; tokens will name {settings.base_url} as issuer."
-        )
-    uvicorn.run(
-        PLATFORM_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers or settings.workers,
-    )
+    run_platform(host=host, port=port, workers=workers)
 
 
 @db_app.command("upgrade")

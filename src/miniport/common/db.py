@@ -135,13 +135,20 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
+
+    Statement parameters are kept out of SQLAlchemy's exception messages (and so out of
+    every traceback and log): they are codes, token hashes and whatever a person typed.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            parsed,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
 
         @event.listens_for(engine, "connect")
@@ -174,7 +181,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             else None  # each in-memory database is private to its connection
         )
         return engine
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        parsed,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+    )
 
 
 def read_only_engine(engine: Engine) -> Engine:

@@ -15,8 +15,9 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+
+from miniport.common.edge.settings import EdgeSettings
 
 Environment = Literal["development", "test", "production"]
 # An instance's name; it names the instance's database, cookies and secret files.
@@ -46,6 +47,19 @@ class SettingsError(ValueError):
     """A setting that cannot be used as given."""
 
 
+def invalid_settings(error: ValidationError, *, prefix: str) -> str:
+    """One line naming each bad setting as the environment variable people set.
+
+    Never the value given: pydantic's own message quotes it, and a URL may carry a password.
+    """
+    problems = []
+    for item in error.errors():
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{prefix}{name}: {message}" if name else message)
+    return "invalid settings: " + "; ".join(problems)
+
+
 def http_base_url(value: str, *, name: str) -> str:
     """``value`` without a trailing slash; refused unless it is an http(s) URL."""
     value = value.rstrip("/")
@@ -64,7 +78,8 @@ def check_secret(name: str, value: str, environment: Environment) -> None:
         )
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(EdgeSettings):
+    # EdgeSettings: logging, trusted proxies and request limits, the same for every service.
     environment: Environment = "development"
     data_dir: Path = Field(
         default=Path("var"), description="Where SQLite files and generated secrets live."

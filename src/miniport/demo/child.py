@@ -2,7 +2,8 @@
 
     python -m miniport.demo.child miniport.host.web.asgi:create_app_from_env 8100
 
-Settings come from the ``MINIPORT_<SERVICE>_*`` environment the demo prepared. The demo
+Settings come from the ``MINIPORT_<SERVICE>_*`` environment the demo prepared, and the server
+runs as ``miniport serve`` runs it (``common.edge.serving``), access log included. The demo
 stops its children with SIGTERM (uvicorn's graceful shutdown). On Linux a child also asks
 the kernel for that SIGTERM when the demo's process dies, so even a demo killed with SIGKILL
 leaves no server behind holding its port.
@@ -16,9 +17,9 @@ import os
 import signal
 import sys
 
-import uvicorn
-
+from miniport.common.edge.serving import serve
 from miniport.demo.layout import LOOPBACK, PARENT_PID_VARIABLE
+from miniport.demo.services import FACTORIES, SETTINGS
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -37,18 +38,19 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3 or not argv[2].isdigit():
+    kinds = {factory: kind for kind, factory in FACTORIES.items()}
+    if len(argv) != 3 or argv[1] not in kinds or not argv[2].isdigit():
         print("usage: python -m miniport.demo.child <module:factory> <port>", file=sys.stderr)
         return 2
     factory, port = argv[1], int(argv[2])
     die_with_parent(int(os.environ.get(PARENT_PID_VARIABLE, "0") or 0))
-    uvicorn.run(
+    settings = SETTINGS[kinds[factory]]()
+    serve(
         factory,
-        factory=True,
+        settings,
+        service=settings.service_name,
         host=LOOPBACK,
         port=port,
-        log_level="warning",
-        access_log=False,
         lifespan="on",
     )
     return 0

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from miniport.common.db import make_engine
+from miniport.common.edge.serving import serve
 from miniport.common.migrate import SchemaOutOfDate, ensure_current, upgrade
-from miniport.common.settings import SettingsError
+from miniport.common.settings import SettingsError, invalid_settings
 from miniport.host.settings import HostSettings
 
 HOST_FACTORY = "miniport.host.web.asgi:create_app_from_env"
@@ -39,8 +39,10 @@ def _preflight(migrate: bool) -> HostSettings:
         settings.token_key()
     except SchemaOutOfDate as error:
         raise _fail(f"{error} (or start with --migrate)") from error
-    except (SettingsError, ValidationError) as error:
+    except SettingsError as error:
         raise _fail(str(error)) from error
+    except ValidationError as error:
+        raise _fail(invalid_settings(error, prefix="MINIPORT_HOST_")) from error
     if not settings.client_id or not settings.client_secret.get_secret_value():
         raise _fail("set MINIPORT_HOST_CLIENT_ID and MINIPORT_HOST_CLIENT_SECRET")
     return settings
@@ -57,8 +59,12 @@ def serve_host(
     """Serve a host app (MINIPORT_HOST_SLUG, _PLATFORM_URL, _CLIENT_ID, … ) until Ctrl-C."""
     settings = _preflight(migrate)
     url = make_url(settings.database_url).render_as_string(hide_password=True)
+    # On standard error, like every other message: standard output is the access log.
     typer.echo(
         f"{settings.name_en} ({settings.slug}) on http://{host}:{port}, database {url}; "
-        f"register {settings.redirect_uri} as its redirect URI on the platform."
+        f"register {settings.redirect_uri} as its redirect URI on the platform.",
+        err=True,
     )
-    uvicorn.run(HOST_FACTORY, factory=True, host=host, port=port, workers=workers)
+    serve(
+        HOST_FACTORY, settings, service=settings.service_name, host=host, port=port, workers=workers
+    )

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from miniport.common.db import make_engine, make_sessionmaker, unit_of_work
+from miniport.common.edge.serving import serve
 from miniport.common.migrate import SchemaOutOfDate, ensure_current, upgrade
-from miniport.common.settings import SettingsError
+from miniport.common.settings import SettingsError, invalid_settings
 from miniport.shop.seed import STORES, AlreadySeeded, seed_shop
 from miniport.shop.sessions.entry import MINI_PROGRAM_PAGES
 from miniport.shop.settings import ShopSettings
@@ -48,7 +48,7 @@ def _preflight(*, migrate: bool, seed: bool) -> ShopSettings:
                     with unit_of_work(make_sessionmaker(engine)) as session:
                         seed_shop(session, instance=settings.slug)
                 except AlreadySeeded:
-                    typer.echo("the catalog is already filled; not seeding again")
+                    typer.echo("the catalog is already filled; not seeding again", err=True)
         finally:
             engine.dispose()
         # Generate the secrets now, not in racing worker processes.
@@ -56,8 +56,10 @@ def _preflight(*, migrate: bool, seed: bool) -> ShopSettings:
         settings.staff_password_value()
     except SchemaOutOfDate as error:
         raise _fail(f"{error} (or start with --migrate)") from error
-    except (SettingsError, ValidationError) as error:
+    except SettingsError as error:
         raise _fail(str(error)) from error
+    except ValidationError as error:
+        raise _fail(invalid_settings(error, prefix="MINIPORT_SHOP_")) from error
     return settings
 
 
@@ -80,11 +82,15 @@ def serve_shop(
         if settings.staff_password is not None
         else str(settings.secret_file("staff-password"))
     )
+    # On standard error, like every other message: standard output is the access log.
     typer.echo(
         f"{settings.name_en} ({settings.slug}) on http://{host}:{port}, database {url}.\n"
         f"Register on the platform: entry URL {settings.entry_url}, "
         f"pages {', '.join(MINI_PROGRAM_PAGES)}.\n"
         f"Framed by: {', '.join(settings.frame_ancestors) or 'no host app yet'}.\n"
-        f"Staff pages: {settings.base_url}/staff (password: {password})."
+        f"Staff pages: {settings.base_url}/staff (password: {password}).",
+        err=True,
     )
-    uvicorn.run(SHOP_FACTORY, factory=True, host=host, port=port, workers=workers)
+    serve(
+        SHOP_FACTORY, settings, service=settings.service_name, host=host, port=port, workers=workers
+    )
