@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from miniport.common.list_setting import split_list
 from miniport.common.settings import InstanceSlug, PartnerSettings
 
 ENTRY_PATH = "/mp/entry"
@@ -157,12 +158,7 @@ class ShopSettings(PartnerSettings):
     @field_validator("frame_ancestors", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return text  # JSON, parsed by pydantic
-            return [part for part in text.replace(" ", ",").split(",") if part]
-        return value
+        return split_list(value)
 
     @field_validator("frame_ancestors")
     @classmethod

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
+from miniport.common.list_setting import split_list
+
 LogFormat = Literal["auto", "json", "text"]
 
 KIB = 1024
@@ -43,12 +45,7 @@ class EdgeSettings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return text  # JSON, parsed by pydantic
-            return [part for part in text.replace(" ", ",").split(",") if part]
-        return value
+        return split_list(value)
 
     @field_validator("trusted_proxies")
     @classmethod
